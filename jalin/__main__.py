@@ -1,0 +1,5 @@
+import sys
+
+from jalin.cli import main
+
+sys.exit(main())

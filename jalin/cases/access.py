@@ -1,0 +1,82 @@
+"""The one door to counselee data. Views and services read cases only through these helpers.
+
+Rule (kerahasiaan): a case is visible to its handling counselor, and to another user only
+through an explicit, unexpired, unrevoked ``CaseAccess`` grant. Administrators manage accounts
+and never read notes. "Missing" and "not yours" both raise ``Http404``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Case, CaseAccess, Counselee, CounselingSession
+
+
+def _active_grants(user) -> QuerySet[CaseAccess]:
+    return CaseAccess.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def cases_for_user(user) -> QuerySet[Case]:
+    if not user.is_authenticated or user.is_org_admin:
+        return Case.objects.none()
+    granted = _active_grants(user).values("case_id")
+    return Case.objects.filter(Q(counselor=user) | Q(pk__in=granted)).select_related("counselee", "counselor")
+
+
+def writable_cases_for_user(user) -> QuerySet[Case]:
+    if not user.is_authenticated or user.is_org_admin:
+        return Case.objects.none()
+    granted = _active_grants(user).filter(can_write=True).values("case_id")
+    return Case.objects.filter(Q(counselor=user) | Q(pk__in=granted))
+
+
+def get_case_for_user(user, case_id, *, write: bool = False) -> Case:
+    qs = writable_cases_for_user(user) if write else cases_for_user(user)
+    try:
+        return qs.select_related("counselee", "counselor").get(pk=int(case_id))
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def can_write(user, case: Case) -> bool:
+    return writable_cases_for_user(user).filter(pk=case.pk).exists()
+
+
+def can_see_restricted_note(user, case: Case) -> bool:
+    """Restricted notes are for the handling counselor only: never supervisors, admins or exports."""
+    return user.is_authenticated and case.counselor_id == user.pk
+
+
+def counselees_for_user(user) -> QuerySet[Counselee]:
+    """Counselees the user registered or whose case they can see."""
+    if not user.is_authenticated or user.is_org_admin:
+        return Counselee.objects.none()
+    visible_cases = cases_for_user(user).values("counselee_id")
+    return Counselee.objects.filter(Q(registered_by=user) | Q(pk__in=visible_cases)).distinct()
+
+
+def get_counselee_for_user(user, counselee_id) -> Counselee:
+    try:
+        return counselees_for_user(user).get(pk=int(counselee_id))
+    except (Counselee.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_session_for_user(user, session_id, *, write: bool = False) -> CounselingSession:
+    cases = writable_cases_for_user(user) if write else cases_for_user(user)
+    try:
+        return CounselingSession.objects.select_related("case", "case__counselee").get(
+            pk=int(session_id), case__in=cases
+        )
+    except (CounselingSession.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_child_for_user(user, model, case: Case, pk):
+    """A record hanging off a case the caller already opened through ``get_case_for_user``."""
+    try:
+        return model.objects.get(pk=int(pk), case=case)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

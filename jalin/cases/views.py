@@ -1,0 +1,519 @@
+"""Thin views: parse input, open the record through ``access``, call one service, render."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jalin.audit.services import record
+
+from . import access, services, stages
+from .forms import (
+    ActionStepForm,
+    AppointmentForm,
+    CaseForm,
+    CloseForm,
+    ConferenceForm,
+    ContractForm,
+    CounseleeForm,
+    FollowUpForm,
+    HomeVisitForm,
+    NewCaseForm,
+    ReferralForm,
+    ReopenForm,
+    RestrictedNoteForm,
+    SearchForm,
+    SessionForm,
+    ShareForm,
+    StageForm,
+    TaskForm,
+)
+from .models import (
+    ActionStep,
+    Appointment,
+    Case,
+    CaseAccess,
+    CaseConference,
+    FollowUp,
+    HomeVisit,
+    Referral,
+)
+
+
+def _read(request, case: Case, what: str = "case.view") -> None:
+    record(what, actor=request.user, obj=case, case_id=case.pk, counselee_id=case.counselee_id, request=request)
+
+
+def _service_errors(request, exc: services.ServiceError, form=None) -> None:
+    for message in exc.messages:
+        if form is not None:
+            form.add_error(None, message)
+        else:
+            messages.error(request, message)
+
+
+def _version(form) -> int | None:
+    return form.cleaned_data.get("version")
+
+
+# --- dashboard and agenda ---------------------------------------------------------------------
+
+@login_required
+def dashboard(request):
+    if request.user.is_org_admin:
+        return render(request, "cases/admin_home.html", {})
+    cases = access.cases_for_user(request.user)
+    open_cases = cases.filter(status__in=[Case.Status.BARU, Case.Status.PENANGANAN])
+    by_stage = [(stage, label, [c for c in open_cases if c.stage == stage]) for stage, label in
+                [("awal", stages.stage_name("awal")), ("inti", stages.stage_name("inti")),
+                 ("akhir", stages.stage_name("akhir"))]]
+    today = timezone.localdate()
+    now = timezone.now()
+    todays = Appointment.objects.filter(case__in=cases, status=Appointment.Status.SCHEDULED,
+                                        starts_at__date=today).select_related("case")
+    upcoming = Appointment.objects.filter(case__in=cases, status=Appointment.Status.SCHEDULED, starts_at__gte=now,
+                                          starts_at__lte=now + timedelta(days=14)).select_related("case")
+    overdue = FollowUp.objects.filter(case__in=cases, done_on__isnull=True, due_date__lt=today).select_related("case")
+    overdue_steps = ActionStep.objects.filter(case__in=cases, status__in=["planned", "doing"],
+                                              due_date__lt=today).select_related("case")
+    extra = {}
+    try:  # measures and alerts attach here when that app is installed
+        from jalin.measures.services import open_alerts_for_user
+        extra["alerts"] = open_alerts_for_user(request.user)
+    except ImportError:
+        pass
+    return render(request, "cases/dashboard.html", {
+        "by_stage": by_stage, "todays": todays, "upcoming": upcoming, "overdue": overdue,
+        "overdue_steps": overdue_steps, "open_count": open_cases.count(), **extra,
+    })
+
+
+# --- counselees -----------------------------------------------------------------------------
+
+@login_required
+def counselee_list(request):
+    form = SearchForm(request.GET or None)
+    counselees = list(access.counselees_for_user(request.user))
+    query = form.cleaned_data.get("q", "").strip().lower() if form.is_valid() else ""
+    if query:
+        # Names are encrypted, so the search runs over the decrypted rows this user may see.
+        counselees = [c for c in counselees if query in c.name.lower() or query in c.code.lower()
+                      or query in c.affiliation.lower()]
+    record("counselee.list", actor=request.user, request=request, count=len(counselees))
+    return render(request, "cases/counselee_list.html", {"counselees": counselees, "form": form})
+
+
+@login_required
+def counselee_new(request):
+    if not request.user.is_counselor:
+        raise Http404
+    form = CounseleeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        counselee = services.create_counselee(actor=request.user, data=form.cleaned_data, request=request)
+        messages.success(request, _("Counselee registered."))
+        return redirect("counselee_detail", counselee.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("New counselee")})
+
+
+@login_required
+def counselee_detail(request, counselee_id):
+    counselee = access.get_counselee_for_user(request.user, counselee_id)
+    record("counselee.view", actor=request.user, obj=counselee, counselee_id=counselee.pk, request=request)
+    cases = access.cases_for_user(request.user).filter(counselee=counselee)
+    return render(request, "cases/counselee_detail.html", {"counselee": counselee, "cases": cases})
+
+
+@login_required
+def counselee_edit(request, counselee_id):
+    counselee = access.get_counselee_for_user(request.user, counselee_id)
+    if counselee.registered_by_id != request.user.pk:
+        raise Http404
+    form = CounseleeForm(request.POST or None, instance=counselee)
+    if request.method == "POST" and form.is_valid():
+        services.update_counselee(counselee, actor=request.user, data=form.cleaned_data, request=request)
+        messages.success(request, _("Saved."))
+        return redirect("counselee_detail", counselee.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("Edit counselee")})
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+@login_required
+def case_list(request):
+    form = SearchForm(request.GET or None)
+    cases = access.cases_for_user(request.user)
+    query = ""
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            cases = cases.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["stage"]:
+            cases = cases.filter(stage=form.cleaned_data["stage"])
+        query = form.cleaned_data["q"].strip().lower()
+    rows = list(cases)
+    if query:
+        rows = [c for c in rows if query in c.code.lower() or query in c.counselee.name.lower()
+                or query in c.counselee.code.lower()]
+    record("case.list", actor=request.user, request=request, count=len(rows))
+    return render(request, "cases/case_list.html", {"cases": rows, "form": form})
+
+
+@login_required
+def case_new(request, counselee_id):
+    counselee = access.get_counselee_for_user(request.user, counselee_id)
+    if not request.user.is_counselor:
+        raise Http404
+    form = NewCaseForm(request.POST or None, initial={"opened_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        case = services.open_case(actor=request.user, counselee=counselee, data=form.cleaned_data, request=request)
+        messages.success(request, _("Case opened."))
+        return redirect("case_detail", case.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("New case")})
+
+
+@login_required
+def case_detail(request, case_id):
+    case = access.get_case_for_user(request.user, case_id)
+    _read(request, case)
+    done = {t.task: t for t in case.tasks.all()}
+    checklist = [
+        (stage, stages.stage_name(stage), [(t, stages.task_name(t), done.get(t)) for t in stages.tasks_of(stage)])
+        for stage in stages.STAGES
+    ]
+    contract_versions = list(case.contract_versions.all())
+    context = {
+        "case": case,
+        "writable": access.can_write(request.user, case),
+        "is_owner": access.can_see_restricted_note(request.user, case),
+        "checklist": checklist,
+        "stage_names": [(s, stages.stage_name(s)) for s in stages.STAGES],
+        "stage_index": stages.STAGES.index(case.stage),
+        "stage_intro": stages.text(stages.guidance()["stage_intro"][case.stage]),
+        "next_steps": stages.next_steps(case),
+        "four_steps": stages.four_step_mapping(),
+        "contract": contract_versions[-1] if contract_versions else None,
+        "contract_history": contract_versions[:-1],
+        "sessions": case.sessions.all(),
+        "steps": case.action_steps.all(),
+        "follow_ups": case.follow_ups.all(),
+        "appointments": case.appointments.all(),
+        "referrals": case.referrals.all(),
+        "home_visits": case.home_visits.all(),
+        "conferences": case.conferences.all(),
+        "events": case.events.select_related("actor"),
+        "grants": case.access_grants.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("user") if access.can_see_restricted_note(request.user, case) else [],
+        "stage_form": StageForm(initial={"version": case.version}),
+        "resistance_hint": stages.text({"id": stages.guidance()["resistance"]["id"],
+                                        "en": stages.guidance()["resistance"]["en"]}),
+    }
+    try:
+        from jalin.measures.views import case_measures_context
+        context.update(case_measures_context(request, case))
+    except ImportError:
+        pass
+    return render(request, "cases/case_detail.html", context)
+
+
+@login_required
+def case_edit(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    form = CaseForm(request.POST or None, instance=case, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        if data.get("problem_definition", "").strip() and case.is_open:
+            services.set_task(case, "problem_definition", True, actor=request.user, request=request)
+        try:
+            services.update_case(case, actor=request.user, data=data, expected_version=_version(form),
+                                 request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("case_detail", case.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("Edit case"), "case": case})
+
+
+@login_required
+def case_restricted_note(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    if not access.can_see_restricted_note(request.user, case):
+        raise Http404
+    form = RestrictedNoteForm(request.POST or None, initial={"version": case.version,
+                                                             "restricted_note": case.restricted_note})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_case(case, actor=request.user, data={"restricted_note": form.cleaned_data[
+                "restricted_note"]}, expected_version=_version(form), request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("case_detail", case.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("Restricted note"), "case": case})
+
+
+@login_required
+@require_POST
+def case_stage(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    form = StageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a stage."))
+        return redirect("case_detail", case.pk)
+    try:
+        services.change_stage(case, form.cleaned_data["target"], actor=request.user,
+                              expected_version=_version(form),
+                              override_reason=form.cleaned_data["override_reason"], request=request)
+    except services.GuardError as exc:
+        messages.error(request, _("The case cannot move yet:"))
+        _service_errors(request, exc)
+        messages.info(request, _("If there is a good reason, write it in the override field and move again."))
+    except services.ServiceError as exc:
+        _service_errors(request, exc)
+    else:
+        messages.success(request, _("Stage changed."))
+    return redirect("case_detail", case.pk)
+
+
+@login_required
+@require_POST
+def case_task(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    form = TaskForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_task(case, form.cleaned_data["task"], form.cleaned_data["done"], actor=request.user,
+                              request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc)
+    else:
+        messages.error(request, _("Unknown stage task."))
+    return redirect("case_detail", case.pk)
+
+
+@login_required
+def case_close(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    form = CloseForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_case(case, actor=request.user, expected_version=_version(form),
+                                closure_reason=form.cleaned_data["closure_reason"],
+                                override_reason=form.cleaned_data["override_reason"], request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        else:
+            messages.success(request, _("Case closed."))
+            return redirect("case_detail", case.pk)
+    return render(request, "cases/form.html", {
+        "form": form, "title": _("Close case"), "case": case,
+        "intro": _("Closing needs conclusions, an action plan, an evaluation (understanding, comfort, action) "
+                   "and either a next appointment or a closure reason."),
+    })
+
+
+@login_required
+def case_reopen(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    form = ReopenForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reopen_case(case, actor=request.user, expected_version=_version(form),
+                                 reason=form.cleaned_data["reason"], request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        else:
+            return redirect("case_detail", case.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("Reopen case"), "case": case})
+
+
+@login_required
+def case_contract(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    current = case.contract_versions.last()
+    initial = {}
+    if current is not None:
+        initial = {f: getattr(current, f) for f in ContractForm.Meta.fields if f != "change_note"}
+    form = ContractForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agree_contract(case, actor=request.user, data=form.cleaned_data, request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        else:
+            messages.success(request, _("Contract recorded."))
+            return redirect("case_detail", case.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("Contract"), "case": case})
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+@login_required
+def session_new(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    form = SessionForm(request.POST or None, initial={"date": timezone.localdate(), "stage_reached": case.stage,
+                                                      "duration_minutes": 45})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            session = services.record_session(case, actor=request.user, data=data, request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        else:
+            messages.success(request, _("Session recorded."))
+            return redirect("session_detail", session.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("New session"), "case": case})
+
+
+@login_required
+def session_detail(request, session_id):
+    session = access.get_session_for_user(request.user, session_id)
+    record("session.view", actor=request.user, obj=session, case_id=session.case_id,
+           counselee_id=session.case.counselee_id, request=request)
+    context = {"session": session, "case": session.case,
+               "writable": access.can_write(request.user, session.case)}
+    try:
+        from jalin.practice.views import session_analysis_context
+        context.update(session_analysis_context(request, session))
+    except ImportError:
+        pass
+    return render(request, "cases/session_detail.html", context)
+
+
+@login_required
+def session_edit(request, session_id):
+    session = access.get_session_for_user(request.user, session_id, write=True)
+    form = SessionForm(request.POST or None, instance=session, initial={"version": session.version})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.update_session(session, actor=request.user, data=data, expected_version=_version(form),
+                                    request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("session_detail", session.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("Edit session"), "case": session.case})
+
+
+# --- records hanging off a case: one generic create/edit view -------------------------------
+
+CHILDREN = {
+    "action-steps": (ActionStep, ActionStepForm, services.save_action_step, _("Action plan step")),
+    "follow-ups": (FollowUp, FollowUpForm, services.save_follow_up, _("Follow-up (LAIJAPEN)")),
+    "appointments": (Appointment, AppointmentForm, services.save_appointment, _("Appointment")),
+    "home-visits": (HomeVisit, HomeVisitForm, services.save_home_visit, _("Home visit")),
+    "conferences": (CaseConference, ConferenceForm, services.save_conference, _("Case conference")),
+}
+# Follow-ups and referral feedback continue after a case closes; everything else needs an open case.
+AFTER_CLOSE = {"follow-ups", "referrals"}
+
+
+@login_required
+def child_edit(request, case_id, kind, pk=None):
+    if kind not in CHILDREN:
+        raise Http404
+    model, form_class, save, title = CHILDREN[kind]
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    instance = access.get_child_for_user(request.user, model, case, pk) if pk else model(case=case)
+    if pk is None and not case.is_open and kind not in AFTER_CLOSE:
+        messages.error(request, _("This case is closed. Reopen it before changing it."))
+        return redirect("case_detail", case.pk)
+    initial = {}
+    if pk is None and kind == "follow-ups":
+        initial["due_date"] = timezone.localdate() + timedelta(days=14)
+    form = form_class(request.POST or None, instance=instance, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.instance, actor=request.user, request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        except ValidationError as exc:  # model validation from full_clean
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("case_detail", case.pk)
+    return render(request, "cases/form.html", {"form": form, "title": title, "case": case})
+
+
+@login_required
+def referral_new(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    form = ReferralForm(request.POST or None, instance=Referral(case=case),
+                        initial={"version": case.version, "date": timezone.localdate(),
+                                 "guardian_consent": False})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.refer_case(form.instance, actor=request.user, expected_version=_version(form), request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        else:
+            messages.success(request, _("Referral recorded; the case is now referred."))
+            return redirect("case_detail", case.pk)
+    return render(request, "cases/form.html", {
+        "form": form, "title": _("Referral (alih tangan kasus)"), "case": case,
+        "intro": _("Refer when resistance persists or the problem is beyond your competence. The counselee "
+                   "(and for a minor, the guardian) must consent; an external referral needs the head's "
+                   "permission."),
+    })
+
+
+@login_required
+def referral_edit(request, case_id, pk):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    referral = access.get_child_for_user(request.user, Referral, case, pk)
+    form = ReferralForm(request.POST or None, instance=referral)
+    if request.method == "POST" and form.is_valid():
+        services.update_referral(form.instance, actor=request.user, request=request)
+        messages.success(request, _("Saved."))
+        return redirect("case_detail", case.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("Referral"), "case": case})
+
+
+# --- sharing --------------------------------------------------------------------------------
+
+@login_required
+def case_share(request, case_id):
+    case = access.get_case_for_user(request.user, case_id)
+    if not access.can_see_restricted_note(request.user, case):
+        raise Http404
+    form = ShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = get_user_model().objects.filter(username=form.cleaned_data["username"], is_active=True,
+                                               organisation=request.user.organisation).first()
+        if user is None:
+            form.add_error("username", _("No active colleague with that username in your organisation."))
+        else:
+            try:
+                services.grant_access(case, actor=request.user, user=user, purpose=form.cleaned_data["purpose"],
+                                      days=form.cleaned_data["days"], can_write=form.cleaned_data["can_write"],
+                                      request=request)
+            except services.ServiceError as exc:
+                _service_errors(request, exc, form)
+            else:
+                messages.success(request, _("Access granted."))
+                return redirect("case_detail", case.pk)
+    return render(request, "cases/form.html", {"form": form, "title": _("Share case"), "case": case})
+
+
+@login_required
+@require_POST
+def case_unshare(request, case_id, grant_id):
+    case = access.get_case_for_user(request.user, case_id)
+    if not access.can_see_restricted_note(request.user, case):
+        raise Http404
+    grant = access.get_child_for_user(request.user, CaseAccess, case, grant_id)
+    services.revoke_access(grant, actor=request.user, request=request)
+    messages.success(request, _("Access revoked."))
+    return redirect("case_detail", case.pk)

@@ -1,0 +1,129 @@
+"""The ``jalin`` command: a thin shell over Django management commands and the analysis library.
+
+Commands that need no database (analyze, train, evaluate, measures) never set Django up, so
+they start fast and work without a data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """usage: jalin COMMAND [ARGS]
+
+Practice (web application):
+  demo         set up the embedded SQLite database with demo data and start on 127.0.0.1
+  serve        production server (gunicorn): needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS and keys
+  migrate      apply database migrations
+  createuser   create an account: jalin createuser USERNAME --role counselor|supervisor|admin
+  keys         encryption keys: jalin keys create|rotate|status
+  audit        audit log: jalin audit verify
+  manage       any Django management command: jalin manage COMMAND ...
+
+Session analysis (no database needed):
+  analyze      analyse transcripts: jalin analyze FILE... [--format json|html|md|text] [--lang id|en]
+  train        rebuild the labelling model from the corpus
+  evaluate     evaluate a model on labelled data or AnnoMI
+  measures     instruments: jalin measures list | jalin measures score PHQ9 --answers 0,1,...
+
+Run `jalin COMMAND --help` for a command's options.
+"""
+
+_LIBRARY = {
+    "analyze": ("jalin.analysis.cli", "analyze_main"),
+    "train": ("jalin.analysis.training", "train_main"),
+    "evaluate": ("jalin.analysis.training", "evaluate_main"),
+    "measures": ("jalin.measures.instruments.cli", "measures_main"),
+}
+
+_DJANGO = {
+    "demo": "jalin_demo",
+    "migrate": "migrate",
+    "createuser": "jalin_createuser",
+    "keys": "jalin_keys",
+    "audit": "jalin_audit",
+}
+
+
+def _django(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jalin.settings")
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(["jalin", *argv])
+    except ImproperlyConfigured as exc:
+        print(f"jalin: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _serve(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="jalin serve", description="Run Jalin in production with gunicorn.")
+    parser.add_argument("--bind", default=os.environ.get("JALIN_BIND", "127.0.0.1:8000"))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("JALIN_WORKERS", "3")))
+    args = parser.parse_args(argv)
+    os.environ["JALIN_MODE"] = "production"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jalin.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("check", "--deploy", "--fail-level", "ERROR")
+        call_command("collectstatic", "--noinput", verbosity=0)
+        _refuse_unapplied_migrations()
+    except ImproperlyConfigured as exc:
+        print(f"jalin serve: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:
+        return int(exc.code or 1)
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "jalin.wsgi:application", "--bind", args.bind,
+                               "--workers", str(args.workers), "--access-logfile", "-",
+                               "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'])
+    return 0  # not reached
+
+
+def _refuse_unapplied_migrations() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        print("jalin serve: the database needs migrating first: run `jalin migrate`", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command in {"--version", "version"}:
+        from jalin import __version__
+
+        print(f"jalin {__version__}")
+        return 0
+    if command in _LIBRARY:
+        module_name, function = _LIBRARY[command]
+        import importlib
+
+        return int(getattr(importlib.import_module(module_name), function)(rest) or 0)
+    if command == "serve":
+        return _serve(rest)
+    if command == "manage":
+        return _django(rest)
+    if command in _DJANGO:
+        return _django([_DJANGO[command], *rest])
+    print(f"jalin: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

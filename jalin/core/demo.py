@@ -1,0 +1,200 @@
+"""Demo data that tells a believable story: a guru BK's caseload in a junior high school.
+
+All people are invented. Everything is written through the services, so the demo's history,
+events and audit chain look exactly like real use.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from jalin.accounts.models import Organisation, SupervisorAssignment, User
+from jalin.cases import services
+from jalin.cases.models import ActionStep, Appointment, CaseConference, FollowUp, HomeVisit
+
+DEMO_USERS = [
+    # username, first, last, role, trainee
+    ("rina", "Rina", "Wulandari", User.Role.COUNSELOR, False),
+    ("dedi", "Dedi", "Kurniawan", User.Role.COUNSELOR, True),
+    ("sari", "Sari", "Handayani", User.Role.SUPERVISOR, False),
+    ("admin", "Admin", "Sekolah", User.Role.ADMIN, False),
+]
+
+
+def login_file() -> Path:
+    return Path(settings.DATA_DIR) / "demo-login.txt"
+
+
+def demo_password() -> str:
+    """One password for the demo accounts, kept in the data directory (0600) so it can be printed again."""
+    path = login_file()
+    if path.exists():
+        return path.read_text().strip()
+    password = "jalin-" + secrets.token_urlsafe(9)
+    path.write_text(password)
+    path.chmod(0o600)
+    return password
+
+
+def _day(offset: int):
+    return timezone.localdate() + timedelta(days=offset)
+
+
+def _at(offset_days: int, hour: int, minute: int = 0):
+    return timezone.make_aware(datetime.combine(_day(offset_days), time(hour, minute)))
+
+
+def _session(case, actor, offset, stage, **notes):
+    return services.record_session(case, actor=actor, data={
+        "date": _day(offset), "start_time": time(9, 30), "duration_minutes": 45, "mode": "in_person",
+        "stage_reached": stage, **notes})
+
+
+def _contract(case, actor, offset, sessions=4):
+    services.agree_contract(case, actor=actor, data={
+        "sessions_planned": sessions, "minutes_per_session": 45, "period_start": _day(offset),
+        "period_end": _day(offset + 7 * sessions), "agreed_on": _day(offset),
+        "counselor_tasks": "Mendengarkan, membantu memperjelas masalah, menjaga kerahasiaan.",
+        "counselee_tasks": "Hadir tepat waktu, terbuka, mencoba langkah yang disepakati.",
+        "collaboration": "Bertemu setiap minggu di ruang BK; boleh meminta jadwal ulang lewat wali kelas.",
+        "change_note": ""})
+
+
+def _define(case, actor, problem):
+    services.update_case(case, actor=actor, data={"problem_definition": problem}, expected_version=None)
+    services.set_task(case, "problem_definition", True, actor=actor)
+
+
+@transaction.atomic
+def load_demo() -> dict:
+    if User.objects.filter(username="rina").exists():
+        return {"created": False, "password": demo_password()}
+    org = Organisation.objects.create(name="SMP Harapan Bangsa (demo)", kind=Organisation.Kind.SCHOOL,
+                                      head_title="Kepala Sekolah", require_admin_2fa=False)
+    password = demo_password()
+    users = {}
+    for username, first, last, role, trainee in DEMO_USERS:
+        user = User(username=username, first_name=first, last_name=last, role=role, is_trainee=trainee,
+                    organisation=org)
+        user.set_password(password)
+        user.save()
+        users[username] = user
+    SupervisorAssignment.objects.create(supervisor=users["sari"], supervisee=users["dedi"], programme="PPL BK 2026")
+    rina = users["rina"]
+
+    def counselee(name, year, gender, klass, guardian):
+        return services.create_counselee(actor=rina, data={
+            "name": name, "birth_year": year, "gender": gender, "affiliation": klass, "contact": "",
+            "is_minor": True, "guardian_name": guardian, "guardian_contact": "0800-0000-0000"})
+
+    # 1. A new case, sent by the homeroom teacher for truancy: still in the initial stage.
+    dimas = counselee("Dimas P.", 2012, "m", "VIII B", "Ibu Dimas (invented)")
+    case1 = services.open_case(actor=rina, counselee=dimas, data={
+        "area": "belajar", "came_via": "teacher", "opened_on": _day(-3),
+        "reported_by": "Wali kelas VIII B",
+        "description": "Sering terlambat dan dua kali membolos minggu ini; wali kelas meminta bantuan BK."})
+    _session(case1, rina, -2, "awal", notes_awal="Rapport dibangun lewat obrolan tentang sepak bola. "
+             "Dimas menjelaskan 'cuma disuruh wali kelas'. Kerahasiaan dijelaskan.")
+    services.set_task(case1, "rapport", True, actor=rina)
+    services.set_task(case1, "confidentiality", True, actor=rina)
+    services.save_appointment(Appointment(case=case1, starts_at=_at(0, 10), duration_minutes=40), actor=rina)
+
+    # 2. Exam anxiety, working stage: contract agreed, problem explored.
+    ayu = counselee("Ayu L.", 2011, "f", "IX A", "Bapak Ayu (invented)")
+    case2 = services.open_case(actor=rina, counselee=ayu, data={
+        "area": "pribadi", "came_via": "self", "opened_on": _day(-20),
+        "description": "Cemas menjelang ujian, sulit tidur, takut mengecewakan orang tua."})
+    _session(case2, rina, -20, "awal", notes_awal="Ayu datang sendiri. Strukturisasi dan kontrak 4 sesi.")
+    for task in ("rapport", "structuring", "confidentiality"):
+        services.set_task(case2, task, True, actor=rina)
+    _define(case2, rina, "Kecemasan ujian yang mengganggu tidur dan konsentrasi belajar.")
+    _contract(case2, rina, -20)
+    services.change_stage(case2, "inti", actor=rina, expected_version=None)
+    _session(case2, rina, -13, "inti", notes_inti="Eksplorasi: tekanan dari harapan orang tua; pikiran "
+             "'kalau gagal semuanya sia-sia'.")
+    services.set_task(case2, "exploration", True, actor=rina)
+    services.save_appointment(Appointment(case=case2, starts_at=_at(2, 13), duration_minutes=45), actor=rina)
+
+    # 3. Conflict with parents, final stage: ready to close once the evaluation is in.
+    raka = counselee("Raka S.", 2011, "m", "IX C", "Ibu Raka (invented)")
+    case3 = services.open_case(actor=rina, counselee=raka, data={
+        "area": "sosial", "came_via": "parents", "opened_on": _day(-35),
+        "description": "Sering bertengkar dengan ayah soal waktu bermain game."})
+    _session(case3, rina, -35, "awal")
+    for task in ("rapport", "structuring", "confidentiality"):
+        services.set_task(case3, task, True, actor=rina)
+    _define(case3, rina, "Konflik dengan ayah tentang aturan bermain game dan jam belajar.")
+    _contract(case3, rina, -35, sessions=3)
+    services.change_stage(case3, "inti", actor=rina, expected_version=None)
+    _session(case3, rina, -28, "inti", notes_inti="Raka melihat sudut pandang ayahnya; dua alternatif dibahas.")
+    for task in ("exploration", "alternatives"):
+        services.set_task(case3, task, True, actor=rina)
+    services.change_stage(case3, "akhir", actor=rina, expected_version=None)
+    _session(case3, rina, -7, "akhir", notes_akhir="Kesimpulan dan rencana jadwal game disepakati.",
+             eval_understanding="Raka paham ayahnya khawatir, bukan melarang.",
+             eval_comfort="Merasa lega dan lebih tenang.",
+             eval_action="Membuat jadwal bersama ayah dan mencobanya dua minggu.")
+    services.update_case(case3, actor=rina, data={"conclusions": "Raka dan ayah sepakat membuat jadwal bersama."},
+                         expected_version=None)
+    services.save_action_step(ActionStep(case=case3, description="Menyusun jadwal game dan belajar bersama ayah",
+                                         due_date=_day(-3), status="done"), actor=rina)
+    services.save_action_step(ActionStep(case=case3, description="Mencoba jadwal selama dua minggu",
+                                         due_date=_day(7), status="doing"), actor=rina)
+
+    # 4. Closed and resolved; its LAIJAPEN follow-up is overdue.
+    nadia = counselee("Nadia R.", 2012, "f", "VIII A", "Ibu Nadia (invented)")
+    case4 = services.open_case(actor=rina, counselee=nadia, data={
+        "area": "karier", "came_via": "self", "opened_on": _day(-60),
+        "description": "Bingung memilih SMA atau SMK."})
+    _session(case4, rina, -60, "awal")
+    _define(case4, rina, "Bimbang memilih jalur sekolah lanjutan.")
+    _contract(case4, rina, -60, sessions=2)
+    services.change_stage(case4, "inti", actor=rina, expected_version=None)
+    services.set_task(case4, "exploration", True, actor=rina)
+    services.change_stage(case4, "akhir", actor=rina, expected_version=None)
+    _session(case4, rina, -46, "akhir", eval_understanding="Tahu minatnya di desain grafis.",
+             eval_comfort="Senang, tidak bingung lagi.", eval_action="Mengunjungi SMK saat open house.")
+    services.update_case(case4, actor=rina, data={"conclusions": "Memilih SMK jurusan DKV."}, expected_version=None)
+    services.save_action_step(ActionStep(case=case4, description="Datang ke open house SMK", due_date=_day(-40),
+                                         status="done"), actor=rina)
+    services.close_case(case4, actor=rina, expected_version=None, closure_reason="resolved")
+    services.save_follow_up(FollowUp(case=case4, due_date=_day(-5)), actor=rina)
+
+    # 5. Persistent resistance heading to referral: summoned, defensive, risk of dropping out.
+    bima = counselee("Bima A.", 2010, "m", "IX D", "Paman Bima (invented)")
+    case5 = services.open_case(actor=rina, counselee=bima, data={
+        "area": "pribadi", "came_via": "summoned", "opened_on": _day(-30),
+        "reported_by": "Guru mata pelajaran",
+        "description": "Sering marah di kelas, menolak bicara; nilai turun tajam sejak semester lalu."})
+    _session(case5, rina, -30, "awal", notes_awal="Bima menjawab 'bukan urusan Ibu'. Asas kesukarelaan dijelaskan.")
+    services.set_task(case5, "rapport", True, actor=rina)
+    _define(case5, rina, "Ledakan marah dan menarik diri; kemungkinan masalah di rumah.")
+    _contract(case5, rina, -30)
+    services.change_stage(case5, "inti", actor=rina, expected_version=None)
+    _session(case5, rina, -23, "inti", notes_inti="Diam lama, 'terserah'. Topik dialihkan ke musik; sedikit terbuka.")
+    _session(case5, rina, -9, "inti", notes_inti="Resistensi menetap; menyebut ayah jarang pulang. "
+             "Perlu asesmen psikolog.")
+    services.save_home_visit(HomeVisit(case=case5, date=_day(-14), people_met="Paman (wali)",
+                                       purpose="Memahami situasi rumah", findings="Ayah bekerja di luar kota; "
+                                       "Bima tinggal dengan paman.", follow_up="Konferensi kasus"), actor=rina)
+    services.save_conference(CaseConference(case=case5, date=_day(-8), participants="Guru BK, wali kelas, wakasek "
+                             "kesiswaan", data_presented="Catatan sesi (ringkas), nilai, kunjungan rumah",
+                             minutes="Dibahas secara tertutup.", decisions="Pertimbangkan alih tangan kasus ke "
+                             "psikolog.", participants_bound_to_confidentiality=True), actor=rina)
+    services.save_appointment(Appointment(case=case5, starts_at=_at(0, 13, 30), duration_minutes=45), actor=rina)
+
+    # A trainee's case, for the supervisor view.
+    fajar = services.create_counselee(actor=users["dedi"], data={
+        "name": "Fajar T.", "birth_year": 2011, "gender": "m", "affiliation": "IX B", "contact": "",
+        "is_minor": True, "guardian_name": "Ibu Fajar (invented)", "guardian_contact": ""})
+    case6 = services.open_case(actor=users["dedi"], counselee=fajar, data={
+        "area": "belajar", "came_via": "self", "opened_on": _day(-6), "description": "Kesulitan matematika."})
+    _session(case6, users["dedi"], -5, "awal")
+    services.grant_access(case6, actor=users["dedi"], user=users["sari"], purpose="supervision", days=90)
+    return {"created": True, "password": password, "cases": [case1.pk, case2.pk, case3.pk, case4.pk, case5.pk]}

@@ -1,0 +1,88 @@
+"""Key management behind ``jalin keys``: create, rotate (re-encrypt everything), retire, status."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from .crypto import PREFIX, encrypted_fields, keyring, new_key, read_key_file, write_key_file
+
+
+class KeyCommandError(Exception):
+    pass
+
+
+def _key_file() -> Path:
+    if settings.ENCRYPTION_KEYS:
+        raise KeyCommandError("keys come from JALIN_ENCRYPTION_KEYS: rotate by putting a new key first in that "
+                              "variable on every server, then run `jalin keys rotate` with JALIN_KEY_FILE unset")
+    return Path(settings.ENCRYPTION_KEY_FILE)
+
+
+def _raw_key_ids():
+    """Yield the key id of every sealed value, reading raw column text (no decryption)."""
+    for model, names in encrypted_fields():
+        table = connection.ops.quote_name(model._meta.db_table)
+        for name in names:
+            column = connection.ops.quote_name(model._meta.get_field(name).column)
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {column} FROM {table} WHERE {column} LIKE %s", [PREFIX + "%"])
+                for (value,) in cursor.fetchall():
+                    yield value.split(":", 2)[1]
+
+
+def create() -> str:
+    path = _key_file()
+    if read_key_file(path):
+        raise KeyCommandError(f"{path} already holds keys; use `jalin keys rotate`")
+    write_key_file(path, [new_key()])
+    keyring.load()
+    return f"created key file {path}"
+
+
+def reencrypt_all(batch: int = 200) -> int:
+    """Re-seal every encrypted value under the current primary key, a batch per transaction."""
+    count = 0
+    for model, names in encrypted_fields():
+        pks = list(model._default_manager.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(pks), batch):
+            with transaction.atomic():
+                for obj in model._default_manager.filter(pk__in=pks[start:start + batch]).select_for_update():
+                    model._default_manager.filter(pk=obj.pk).update(**{n: getattr(obj, n) for n in names})
+                    count += 1
+    return count
+
+
+def rotate() -> str:
+    path = _key_file()
+    keys = read_key_file(path)
+    if not keys:
+        raise KeyCommandError(f"no key file at {path}; run `jalin keys create` first")
+    write_key_file(path, [new_key(), *keys])
+    keyring.load()
+    rows = reencrypt_all()
+    return f"new primary key {keyring.primary_id}; re-encrypted {rows} rows; old keys kept until `jalin keys retire`"
+
+
+def retire() -> str:
+    path = _key_file()
+    keys = read_key_file(path)
+    keyring.load()
+    used = set(_raw_key_ids())
+    from .crypto import _decode_key, key_id
+
+    keep = [k for i, k in enumerate(keys) if i == 0 or key_id(_decode_key(k)) in used]
+    write_key_file(path, keep)
+    keyring.load()
+    return f"retired {len(keys) - len(keep)} key(s); {len(keep)} kept"
+
+
+def status() -> str:
+    keyring.load()
+    counts = Counter(_raw_key_ids())
+    lines = [f"primary key {keyring.primary_id}"]
+    lines += [f"  {kid}: {n} values" for kid, n in sorted(counts.items())] or ["  no encrypted values yet"]
+    return "\n".join(lines)

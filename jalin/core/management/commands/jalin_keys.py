@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = ("Encryption keys. `create` writes a new key file; `rotate` adds a new primary key and re-encrypts "
+            "every sealed value without downtime; `retire` drops keys no value uses any more; `status` counts "
+            "values per key. Example: jalin keys rotate")
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["create", "rotate", "retire", "status"])
+
+    def handle(self, *args, action, **options):
+        from jalin.core import keys
+
+        try:
+            message = getattr(keys, action)()
+        except keys.KeyCommandError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(message)
