@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "jalin.accounts",
     "jalin.audit",
     "jalin.cases",
+    "jalin.measures",
 ]
 
 MIDDLEWARE = [

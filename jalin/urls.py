@@ -5,4 +5,5 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("jalin.accounts.urls")),
     path("", include("jalin.cases.urls")),
+    path("", include("jalin.measures.urls")),
 ]

@@ -197,4 +197,30 @@ def load_demo() -> dict:
         "area": "belajar", "came_via": "self", "opened_on": _day(-6), "description": "Kesulitan matematika."})
     _session(case6, users["dedi"], -5, "awal")
     services.grant_access(case6, actor=users["dedi"], user=users["sari"], purpose="supervision", days=90)
+    _demo_measures(rina, case2, case5)
     return {"created": True, "password": password, "cases": [case1.pk, case2.pk, case3.pk, case4.pk, case5.pk]}
+
+
+def _demo_measures(rina, case_anxiety, case_resistant) -> None:
+    """A course of measures: Ayu's GAD-7 improves; Bima's PHQ-9 worsens reliably and alliance drops."""
+    from jalin.measures import services as measures
+    from jalin.measures.models import MeasureSchedule
+
+    measures.save_schedule(MeasureSchedule(case=case_anxiety, instrument="gad7", when="before", every=1,
+                                           no_improvement_after=4), actor=rina)
+    measures.save_schedule(MeasureSchedule(case=case_anxiety, instrument="laiseg", when="after", every=1),
+                           actor=rina)
+    measures.save_schedule(MeasureSchedule(case=case_resistant, instrument="alliance_jalin", when="after",
+                                           every=2), actor=rina)
+    sessions = list(case_anxiety.sessions.order_by("number"))
+    for session, answers in zip(sessions, [[2, 2, 3, 2, 1, 2, 2], [1, 2, 2, 1, 1, 1, 1]], strict=False):
+        measures.record_administration(case_anxiety, instrument_code="gad7", lang="id", answers=answers,
+                                       actor=rina, session=session)
+    sessions = list(case_resistant.sessions.order_by("number"))
+    for session, answers in zip(sessions, [[1, 1, 2, 1, 1, 1, 1, 1, 0], [2, 2, 2, 2, 2, 2, 2, 1, 0],
+                                           [2, 3, 2, 2, 2, 3, 2, 2, 0]], strict=False):
+        measures.record_administration(case_resistant, instrument_code="phq9", lang="id", answers=answers,
+                                       actor=rina, session=session)
+    for session, answers in zip(sessions[::2], [[4, 4, 4, 3, 4, 4], [3, 2, 3, 2, 3, 3]], strict=False):
+        measures.record_administration(case_resistant, instrument_code="alliance_jalin", lang="id",
+                                       answers=answers, actor=rina, session=session)

@@ -1,0 +1,58 @@
+"""Small inline-SVG charts of a case's measures over sessions (no JavaScript, CSP-safe)."""
+
+from __future__ import annotations
+
+from html import escape
+
+WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 640, 220, 40, 16, 12, 42
+BAND_FILLS = ["#eef6ee", "#f7f4e6", "#fbefe2", "#f9e5e1", "#f3dcdc"]
+SERIES_COLOURS = ["#1f6f5c", "#b5651d", "#3b5ba5", "#8e3b8e"]
+
+
+def line_chart(title: str, points: list[dict], *, y_min: float, y_max: float, bands=(), series_keys=("total",),
+               series_labels=None) -> str:
+    """``points``: [{"label": "S3", "stage": "inti", "total": 12, ...}] oldest first."""
+    if not points:
+        return ""
+    span = (y_max - y_min) or 1.0
+    inner_w = WIDTH - PAD_L - PAD_R
+    inner_h = HEIGHT - PAD_T - PAD_B
+
+    def x(i: int) -> float:
+        return PAD_L + (inner_w * (i / max(1, len(points) - 1)) if len(points) > 1 else inner_w / 2)
+
+    def y(v: float) -> float:
+        return PAD_T + inner_h * (1 - (v - y_min) / span)
+
+    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">',
+             f"<title>{escape(title)}</title>"]
+    for index, band in enumerate(bands):
+        top, bottom = y(min(band["max"] + 0.5, y_max)), y(max(band["min"] - 0.5, y_min))
+        parts.append(f'<rect x="{PAD_L}" y="{top:.1f}" width="{inner_w}" height="{max(0.0, bottom - top):.1f}" '
+                     f'fill="{BAND_FILLS[index % len(BAND_FILLS)]}"><title>{escape(band["label"])}</title></rect>')
+        parts.append(f'<text x="{WIDTH - PAD_R - 2}" y="{top + 11:.1f}" font-size="10" text-anchor="end" '
+                     f'fill="#66727f">{escape(band["label"])}</text>')
+    for tick in (y_min, (y_min + y_max) / 2, y_max):
+        parts.append(f'<text x="{PAD_L - 6}" y="{y(tick) + 4:.1f}" font-size="10" text-anchor="end" '
+                     f'fill="#66727f">{tick:g}</text>')
+    for i, point in enumerate(points):
+        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - PAD_B + 14}" font-size="10" text-anchor="middle" '
+                     f'fill="#3e4c59">{escape(point["label"])}</text>')
+        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - PAD_B + 28}" font-size="9" text-anchor="middle" '
+                     f'fill="#66727f">{escape(point.get("stage", ""))}</text>')
+    for s_index, key in enumerate(series_keys):
+        colour = SERIES_COLOURS[s_index % len(SERIES_COLOURS)]
+        coords = [(x(i), y(p[key])) for i, p in enumerate(points) if p.get(key) is not None]
+        if len(coords) > 1:
+            path = " ".join(f"{'M' if n == 0 else 'L'}{cx:.1f},{cy:.1f}" for n, (cx, cy) in enumerate(coords))
+            parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for (cx, cy), p in zip(coords, [p for p in points if p.get(key) is not None], strict=True):
+            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="{colour}"><title>'
+                         f'{escape(p["label"])}: {p[key]:g}</title></circle>')
+    if series_labels:
+        for s_index, label in enumerate(series_labels):
+            colour = SERIES_COLOURS[s_index % len(SERIES_COLOURS)]
+            parts.append(f'<rect x="{PAD_L + 4 + s_index * 90}" y="{PAD_T}" width="10" height="10" fill="{colour}"/>'
+                         f'<text x="{PAD_L + 18 + s_index * 90}" y="{PAD_T + 9}" font-size="10">{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

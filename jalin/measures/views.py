@@ -1,0 +1,197 @@
+"""Measures in a case (thin views) and the counselee's one-time link page (no login)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from jalin.audit.services import record
+from jalin.cases import access
+from jalin.cases.services import ServiceError
+
+from . import services
+from .charts import line_chart
+from .forms import AcknowledgeForm, ChooseInstrumentForm, InstrumentForm, ScheduleForm
+from .instruments import AnswerError, get_instrument, questionnaire_response
+from .models import Administration, Alert, MeasureSchedule
+
+ALLIANCE = {"alliance_jalin", "wai_sr"}
+
+
+def _charts(case, lang: str) -> list[str]:
+    charts = []
+    administrations = list(case.administrations.select_related("session"))
+    for code in sorted({a.instrument for a in administrations}):
+        instrument = get_instrument(code, lang)
+        rows = [a for a in administrations if a.instrument == code and a.result.get("total") is not None]
+        if not rows:
+            continue
+        points = []
+        for a in rows:
+            point = {"label": f"S{a.session.number}" if a.session else a.administered_at.strftime("%d/%m"),
+                     "stage": a.session.stage_reached if a.session else "", "total": float(a.result["total"])}
+            point.update({k: float(v) for k, v in a.result.get("subscales", {}).items()})
+            points.append(point)
+        low, high = instrument.total_range() or (0.0, 1.0)
+        bands = [{"min": b.min, "max": b.max, "label": b.label.get(lang)} for b in instrument.bands]
+        if code in ALLIANCE and instrument.subscales:
+            keys = tuple(s.id for s in instrument.subscales)
+            labels = [s.label.get(lang) for s in instrument.subscales]
+            charts.append(line_chart(instrument.name, points, y_min=low, y_max=high, bands=bands,
+                                     series_keys=keys, series_labels=labels))
+        else:
+            charts.append(line_chart(instrument.name, points, y_min=low, y_max=high, bands=bands))
+    return charts
+
+
+def case_measures_context(request, case) -> dict:
+    lang = services.ui_lang()
+    alerts = list(case.alerts.filter(acknowledged_at__isnull=True))
+    for alert in alerts:
+        alert.reason_text = alert.reason(lang)
+    alerts.sort(key=lambda a: a.severity_rank)
+    administrations = list(case.administrations.select_related("session").order_by("-administered_at"))
+    for a in administrations:
+        band = a.result.get("band")
+        a.band_label = band["label"].get(lang) if band and isinstance(band.get("label"), dict) else ""
+    return {
+        "measure_alerts": alerts,
+        "measures_chart": _charts(case, lang) or [""],
+        "administrations": administrations,
+        "schedules": case.measure_schedules.all(),
+        "due_measures": services.due_measures(case),
+        "choose_form": ChooseInstrumentForm(initial={"language": lang}),
+        "ack_form": AcknowledgeForm(),
+    }
+
+
+@login_required
+def give(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    chooser = ChooseInstrumentForm(request.GET or None)
+    if not chooser.is_valid():
+        messages.error(request, _("Choose an instrument."))
+        return redirect(reverse("case_detail", args=[case.pk]) + "#measures")
+    code, lang = chooser.cleaned_data["instrument"], chooser.cleaned_data["language"]
+    instrument = get_instrument(code, lang)
+    sessions = list(case.sessions.order_by("-number"))
+    form = InstrumentForm(instrument, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        session = next((s for s in sessions if str(s.pk) == request.POST.get("session")), None)
+        try:
+            services.record_administration(case, instrument_code=code, lang=lang, answers=form.answers(),
+                                           actor=request.user, session=session, request=request)
+        except AnswerError as exc:
+            form.add_answer_errors(exc, services.ui_lang())
+        except ServiceError as exc:
+            form.add_error(None, exc.messages[0])
+        else:
+            messages.success(request, _("Answers saved and scored."))
+            return redirect(reverse("case_detail", args=[case.pk]) + "#measures")
+    return render(request, "measures/give.html", {"case": case, "instrument": instrument, "form": form,
+                                                  "sessions": sessions})
+
+
+@login_required
+@require_POST
+def send_link(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    chooser = ChooseInstrumentForm(request.POST)
+    if not chooser.is_valid():
+        messages.error(request, _("Choose an instrument."))
+        return redirect("case_detail", case.pk)
+    try:
+        link, token = services.create_link(case, actor=request.user, instrument_code=chooser.cleaned_data[
+            "instrument"], lang=chooser.cleaned_data["language"], hours=chooser.cleaned_data["hours"] or 72,
+            request=request)
+    except ServiceError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("case_detail", case.pk)
+    url = request.build_absolute_uri(reverse("measure_link", args=[token]))
+    # The token is shown once; only its hash is stored.
+    return render(request, "measures/link_created.html", {"case": case, "link": link, "url": url})
+
+
+@login_required
+@require_POST
+def acknowledge(request, case_id, alert_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    alert = access.get_child_for_user(request.user, Alert, case, alert_id)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write a note on what you did about this alert."))
+    else:
+        try:
+            services.acknowledge_alert(alert, actor=request.user, note=form.cleaned_data["note"], request=request)
+        except ServiceError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(request, _("Alert acknowledged."))
+    return redirect(reverse("case_detail", args=[case.pk]) + "#measures")
+
+
+@login_required
+def schedule_new(request, case_id):
+    case = access.get_case_for_user(request.user, case_id, write=True)
+    form = ScheduleForm(request.POST or None, instance=MeasureSchedule(case=case))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_schedule(form.instance, actor=request.user, request=request)
+        except ValidationError as exc:  # one schedule per instrument and moment
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            return redirect(reverse("case_detail", args=[case.pk]) + "#measures")
+    return render(request, "cases/form.html", {"form": form, "title": _("Measure schedule"), "case": case})
+
+
+@login_required
+def fhir_export(request, case_id, administration_id):
+    case = access.get_case_for_user(request.user, case_id)
+    administration = access.get_child_for_user(request.user, Administration, case, administration_id)
+    instrument = get_instrument(administration.instrument, administration.language)
+    resource = questionnaire_response(instrument, administration.answers, subject_ref=f"Patient/{case.counselee.code}",
+                                      authored=administration.administered_at)
+    record("measure.export_fhir", actor=request.user, obj=administration, case_id=case.pk,
+           counselee_id=case.counselee_id, request=request)
+    response = HttpResponse(json.dumps(resource, ensure_ascii=False, indent=1),
+                            content_type="application/fhir+json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="questionnaire-response-{administration.pk}.json"'
+    return response
+
+
+@never_cache
+def fill_link(request, token):
+    """The counselee's page: nothing about the case, in the link's language, usable on a phone."""
+    try:
+        link = services.open_link(token)
+    except services.LinkUnavailable as exc:
+        return render(request, "measures/link_unavailable.html", {"state": exc.state}, status=410
+                      if exc.state in {"used", "expired"} else 404)
+    with translation.override(link.language):
+        instrument = get_instrument(link.instrument, link.language)
+        form = InstrumentForm(instrument, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.submit_link(token, form.answers(), request=request)
+            except services.LinkUnavailable as exc:
+                return render(request, "measures/link_unavailable.html", {"state": exc.state}, status=410)
+            except AnswerError as exc:
+                form.add_answer_errors(exc, link.language)
+            else:
+                return render(request, "measures/link_thanks.html", {})
+        response = render(request, "measures/fill.html", {"instrument": instrument, "form": form,
+                                                          "lang": link.language})
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
