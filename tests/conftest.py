@@ -1,47 +1,53 @@
 import pytest
 
-from tests import factories
+
+def _factories():
+    # Imported lazily so the pure-library tests also run without Django (-p no:django).
+    from tests import factories
+
+    return factories
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings):
+def _fast_hashing(request):
     # Tests log in often; the production hasher stays the Django default (checked in test_security).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if request.config.pluginmanager.hasplugin("django"):
+        request.getfixturevalue("settings").PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
 def org(db):
-    return factories.make_org()
+    return _factories().make_org()
 
 
 @pytest.fixture
 def owner(org):
-    return factories.make_user("owner", org=org)
+    return _factories().make_user("owner", org=org)
 
 
 @pytest.fixture
 def colleague(org):
-    return factories.make_user("colleague", org=org)
+    return _factories().make_user("colleague", org=org)
 
 
 @pytest.fixture
 def outsider(db):
-    return factories.make_user("outsider", org=factories.make_org("Sekolah Lain"))
+    return _factories().make_user("outsider", org=_factories().make_org("Sekolah Lain"))
 
 
 @pytest.fixture
 def supervisor(org):
-    return factories.make_user("supervisor", role="supervisor", org=org)
+    return _factories().make_user("supervisor", role="supervisor", org=org)
 
 
 @pytest.fixture
 def admin_user(org):
-    return factories.make_user("orgadmin", role="admin", org=org)
+    return _factories().make_user("orgadmin", role="admin", org=org)
 
 
 @pytest.fixture
 def case(owner):
-    return factories.make_case(owner)
+    return _factories().make_case(owner)
 
 
 def login(client, user):

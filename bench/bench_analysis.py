@@ -1,0 +1,110 @@
+"""Speed of the labelling model: load time, end-to-end time for a 600-utterance session,
+utterances/second, and peak memory.
+
+    OMP_WAIT_POLICY=PASSIVE python bench/bench_analysis.py [--model PATH] [--n 600] [--repeat 3] [--backend use|e5]
+
+The 600-utterance session is built by concatenating corpus sessions (re-indexed). Cold
+numbers include loading the sentence encoder from the installed package; warm numbers
+are the best of ``--repeat`` runs with every cache (embeddings memo) cleared, so each run
+really embeds all utterances.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+import tracemalloc
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def build_session(n: int):
+    from jalin.analysis.corpus import group_sessions, load_corpus
+    from jalin.analysis.types import Transcript, Utterance
+
+    rows = load_corpus()
+    utts = []
+    for srows in group_sessions(rows).values():
+        for r in srows:
+            if len(utts) == n:
+                break
+            utts.append(Utterance(index=len(utts), speaker=r["speaker"], text=r["text"],
+                                  is_silence=r["text"].strip() in ("[diam]", "(diam)")))
+        if len(utts) == n:
+            break
+    return Transcript(utts, source="bench")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", help="artifact (default: shipped)")
+    ap.add_argument("--n", type=int, default=600)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--backend", choices=("use", "e5"), help="override the embedding backend (speed only)")
+    args = ap.parse_args(argv)
+
+    import jalin.analysis.model.embed as embed
+    from jalin.analysis.model import load_model
+
+    session = build_session(args.n)
+    n = len(session.utterances)
+
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    model = load_model(args.model)
+    load_s = time.perf_counter() - t0
+    if args.backend:
+        model.backend = args.backend
+    t0 = time.perf_counter()
+    model.predict(session)
+    cold_s = time.perf_counter() - t0
+    _, peak_py = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    warm = []
+    for _ in range(args.repeat):
+        embed._shared.clear()          # drop memoised embeddings (the encoder itself stays loaded)
+        t0 = time.perf_counter()
+        model.predict(session)
+        warm.append(time.perf_counter() - t0)
+    # where the time goes (one warm run)
+    embed._shared.clear()
+    t0 = time.perf_counter()
+    texts = [u.text for u in session.utterances]
+    recs = model.records([u.speaker for u in session.utterances], texts)
+    t_records = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.label_records(recs)
+    t_labels = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.stages.predict_session(recs)
+    model.tasks.predict(recs)
+    model.risk.predict(recs)
+    t_rest = time.perf_counter() - t0
+
+    best = min(warm)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size = os.path.getsize(args.model) if args.model else None
+    if size is None:
+        from jalin.analysis.model import default_model_path
+        size = os.path.getsize(default_model_path())
+    print(f"model            {model.version} (embeddings: {model.backend})")
+    print(f"artifact size    {size / 1e6:.2f} MB")
+    print(f"load time        {load_s:.2f} s (artifact only)")
+    print(f"session          {n} utterances")
+    print(f"cold predict     {cold_s:.2f} s (includes loading the sentence encoder)")
+    print(f"warm predict     {best:.2f} s best of {args.repeat} ({', '.join(f'{w:.2f}' for w in warm)})")
+    print(f"  embeddings+lexicon {t_records:.2f} s, labels {t_labels:.2f} s, stages+tasks+risk {t_rest:.2f} s")
+    print(f"throughput       {n / best:.0f} utterances/s warm, {n / cold_s:.0f} utterances/s cold")
+    print(f"load + cold 600  {load_s + cold_s:.2f} s end to end")
+    print(f"peak memory      {peak_py / 1e6:.0f} MB Python heap (tracemalloc), {rss_mb:.0f} MB max RSS")
+    print(f"cpu cores        {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

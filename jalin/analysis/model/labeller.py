@@ -1,0 +1,204 @@
+"""``LabelModel``: everything the engine needs to label a parsed transcript, and ``train_model``.
+
+Pipeline per transcript (one batched embedding call for all utterances):
+1. records: text, speaker, previous/next utterance, position, embeddings, lexicon vectors;
+2. labels: a speaker-specific ``UtteranceClassifier`` (counselor 20 labels, counselee 7),
+   overridden by rules for silence and pure minimal encouragers;
+3. flags: ``RiskDetector`` (lexicon + classifier, counselee lines only);
+4. stages: ``StageSequencer`` (per-utterance scores + monotone decoding);
+5. tasks: ``TaskDetector`` (cue rules + per-task classifiers).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+
+from ..corpus import corpus_hash, group_sessions, load_corpus
+from ..taxonomy import taxonomy
+from ..types import LabelledUtterance, Transcript
+from .embed import get_embedder, Embedder
+from .estimator import UtteranceClassifier
+from .features import build_records
+from .lexicon import lexicon
+from .risk import RiskDetector
+from .rules import evidence_for, rule_label
+from .stages import STAGES, StageSequencer
+from .tasks import TaskDetector
+
+__all__ = ["LabelModel", "train_model", "fit_label_model", "MODEL_RELEASE", "records_for_rows",
+           "DEFAULT_PARAMS"]
+
+MODEL_RELEASE = "2026.11-1"
+
+# Chosen by group-wise cross-validation inside the training data (see docs/analysis-model.md).
+DEFAULT_PARAMS: dict[str, dict] = {
+    "counselor": {"C": 1.0, "use_own_prev": True},
+    "counselee": {"C": 1.0, "use_own_prev": True},
+    "stages": {"C": 1.0, "switch_penalty": 3.0},
+    "tasks": {"C": 0.5},
+    "risk": {"C": 1.0},
+}
+
+_STAGE_WORDS = {
+    "awal": ("awal", "pembukaan", "initial", "opening", "beginning", "early"),
+    "inti": ("inti", "kerja", "working", "middle", "core"),
+    "akhir": ("akhir", "penutup", "tindakan", "final", "closing", "ending", "termination"),
+}
+
+
+def _stage_of_hint(hint: str | None) -> str | None:
+    if not hint:
+        return None
+    h = hint.lower()
+    for stage, words in _STAGE_WORDS.items():
+        if any(w in h for w in words):
+            return stage
+    return None
+
+
+def records_for_rows(rows: Sequence[dict], embedder: Embedder) -> list[dict]:
+    """Records for corpus-like rows (dicts with session, speaker, text), session by session."""
+    out: list[dict] = []
+    for srows in group_sessions(list(rows)).values():
+        texts = [r["text"] for r in srows]
+        E = embedder.encode(texts)
+        out += build_records([r["speaker"] for r in srows], texts, E)
+    return out
+
+
+class LabelModel:
+    """A trained labelling model. Create with ``train_model`` or ``load_model``; use ``predict``."""
+
+    def __init__(self, *, counselor: UtteranceClassifier, counselee: UtteranceClassifier, stages: StageSequencer,
+                 tasks: TaskDetector, risk: RiskDetector, backend: str, version: str, meta: dict | None = None):
+        self.counselor = counselor
+        self.counselee = counselee
+        self.stages = stages
+        self.tasks = tasks
+        self.risk = risk
+        self.backend = backend
+        self.version = version
+        self.meta = dict(meta or {})
+
+    def __repr__(self) -> str:
+        return f"LabelModel(version={self.version!r}, backend={self.backend!r})"
+
+    # --- prediction ----------------------------------------------------------------
+    def records(self, speakers: Sequence[str], texts: Sequence[str]) -> list[dict]:
+        E = get_embedder(self.backend).encode(list(texts))
+        return build_records(list(speakers), list(texts), E)
+
+    def label_records(self, records: Sequence[dict]) -> list[tuple[str, float, list[tuple[str, float]], list[str]]]:
+        """Per record: (label, confidence, alternatives, evidence) from classifiers + rules."""
+        out: list = [None] * len(records)
+        for speaker, clf in (("counselor", self.counselor), ("counselee", self.counselee)):
+            idx = [i for i, r in enumerate(records) if r["speaker"] == speaker]
+            if not idx:
+                continue
+            P = clf.predict_proba([records[i] for i in idx])
+            classes = [str(c) for c in clf.classes_]
+            for row, i in enumerate(idx):
+                order = np.argsort(-P[row], kind="stable")
+                ranked = [(classes[k], float(P[row, k])) for k in order]
+                evidence: list[str] = []
+                ruled = rule_label(speaker, records[i]["text"])
+                if ruled is not None:
+                    lab, why = ruled
+                    evidence.append(why)
+                    conf = max(0.95, dict(ranked).get(lab, 0.0))
+                    alts = [(c, round(p, 4)) for c, p in ranked if c != lab][:3]
+                    out[i] = (lab, round(conf, 4), alts, evidence)
+                else:
+                    lab, conf = ranked[0]
+                    out[i] = (lab, round(conf, 4), [(c, round(p, 4)) for c, p in ranked[1:4]], evidence)
+        return out
+
+    def predict(self, transcript: Transcript) -> list[LabelledUtterance]:
+        """Label every utterance of ``transcript`` (label, confidence, alternatives, flags, stage, tasks)."""
+        utts = list(transcript.utterances)
+        if not utts:
+            return []
+        tax = taxonomy()
+        texts = ["[diam]" if u.is_silence else (u.text or "") for u in utts]
+        speakers = [u.speaker if u.speaker in ("counselor", "counselee") else "counselee" for u in utts]
+        recs = self.records(speakers, texts)
+        labels = self.label_records(recs)
+        for i, u in enumerate(utts):
+            if u.is_silence and not labels[i][3][:1] == ["rule:silence"]:
+                lab = "silence" if speakers[i] == "counselor" else "reluctant"
+                labels[i] = (lab, 0.95, [a for a in labels[i][2] if a[0] != lab][:3], ["rule:silence"])
+        risk = self.risk.predict(recs)
+        stages = self.stages.predict_session(recs, [_stage_of_hint(u.stage_hint) for u in utts])
+        tasks = self.tasks.predict(recs)
+        result = []
+        for i, u in enumerate(utts):
+            lab, conf, alts, ev = labels[i]
+            flags, risk_ev = risk[i]
+            evidence = ev + [e for e in evidence_for(texts[i]) if e not in ev] + [f"flag:{e}" for e in risk_ev]
+            result.append(LabelledUtterance(
+                index=u.index, speaker=speakers[i], speaker_name=u.speaker_name, text=u.text, label=lab,
+                group=tax.group_of.get(lab, "other"), confidence=conf, alternatives=alts, flags=flags,
+                stage=stages[i], tasks=tasks[i], student_label=u.student_label, line=u.line,
+                timestamp=u.timestamp, evidence=evidence))
+        return result
+
+
+def fit_label_model(train_rows: Sequence[dict], *, records: Sequence[dict] | None = None, backend: str = "use",
+                    embedder: Embedder | None = None, random_state: int = 0, params: dict | None = None,
+                    version: str | None = None, with_extras: bool = True) -> LabelModel:
+    """Fit all components on corpus rows (``records`` may be given precomputed, aligned with the rows)."""
+    p = {k: dict(v) for k, v in DEFAULT_PARAMS.items()}
+    for k, v in (params or {}).items():
+        p.setdefault(k, {}).update(v)
+    rows = list(train_rows)
+    if records is None:
+        records = records_for_rows(rows, embedder or Embedder(backend))
+    records = list(records)
+    if len(records) != len(rows):
+        raise ValueError("records and rows differ in length")
+    tax = taxonomy()
+    models = {}
+    for speaker in ("counselor", "counselee"):
+        idx = [i for i, r in enumerate(rows) if r["speaker"] == speaker]
+        models[speaker] = UtteranceClassifier(random_state=random_state, **p[speaker]).fit(
+            [records[i] for i in idx], [rows[i]["label"] for i in idx])
+    with_stage = [i for i, r in enumerate(rows) if r.get("stage")]
+    stages = StageSequencer(random_state=random_state, **p["stages"])
+    if with_extras and len({rows[i]["stage"] for i in with_stage}) >= 2:
+        stages.fit([records[i] for i in with_stage], [rows[i]["stage"] for i in with_stage])
+    else:
+        stages = _position_only_stages(records, rows, random_state)
+    tasks = TaskDetector(tasks=tax.tasks, random_state=random_state, **p["tasks"]).fit(
+        records, [r.get("tasks") or [] for r in rows], groups=[r["session"] for r in rows])
+    risk = RiskDetector(random_state=random_state, **p["risk"]).fit(records, [r.get("flags") or [] for r in rows])
+    chash = corpus_hash(rows)
+    meta = {
+        "release": MODEL_RELEASE, "corpus_hash": chash, "n_rows": len(rows),
+        "n_sessions": len(group_sessions(rows)), "backend": backend, "random_state": random_state,
+        "params": p, "languages": sorted({r.get("lang", "id") for r in rows}),
+    }
+    return LabelModel(counselor=models["counselor"], counselee=models["counselee"], stages=stages, tasks=tasks,
+                      risk=risk, backend=backend, version=version or f"jalin-{MODEL_RELEASE}+{chash}", meta=meta)
+
+
+def _position_only_stages(records, rows, random_state) -> StageSequencer:
+    """Fallback when the rows carry no stages: awal / inti / akhir by thirds of the session."""
+    y = [STAGES[min(int(r["pos"] * 3), 2)] for r in records]
+    return StageSequencer(random_state=random_state).fit(list(records), y)
+
+
+def train_model(corpus_paths: Sequence[str] | None = None, *, random_state: int = 0, backend: str = "use",
+                params: dict | None = None, cache_dir: str | None = None) -> LabelModel:
+    """Train a ``LabelModel`` on corpus JSONL files (default: the shipped corpus)."""
+    rows = load_corpus(corpus_paths)
+    emb = Embedder(backend, cache_dir=cache_dir)
+    t0 = time.perf_counter()
+    records = records_for_rows(rows, emb)
+    if cache_dir:
+        emb.save_cache()
+    model = fit_label_model(rows, records=records, backend=backend, random_state=random_state, params=params)
+    model.meta["train_seconds"] = round(time.perf_counter() - t0, 1)
+    return model

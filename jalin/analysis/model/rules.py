@@ -1,0 +1,36 @@
+"""Rules that decide a label without the classifier, and the evidence strings for explanations.
+
+- Silence (``[diam]``, ``(diam)``, ``...`` alone): counselor -> ``silence``, counselee -> ``reluctant``.
+- A counselor utterance made only of minimal-encourager tokens ("Hmm.", "Terus?", "Mm-hm, go on")
+  -> ``minimal_encourager``.
+"""
+
+from __future__ import annotations
+
+from .lexicon import lexicon
+
+__all__ = ["rule_label", "evidence_for"]
+
+
+def rule_label(speaker: str, text: str, is_silence: bool = False) -> tuple[str, str] | None:
+    """``(label, evidence)`` when a rule decides the utterance, else ``None``."""
+    lex = lexicon()
+    if is_silence or lex.is_silence(text):
+        return ("silence" if speaker == "counselor" else "reluctant"), "rule:silence"
+    if speaker == "counselor" and lex.is_minimal_encourager(text):
+        return "minimal_encourager", "rule:minimal_encourager"
+    return None
+
+
+def evidence_for(text: str) -> list[str]:
+    """Lexicon cues that fired on ``text`` (feeling words, reflection leads, question cues, label cues)."""
+    lex = lexicon()
+    ev: list[str] = []
+    for word, family, level in lex.feelings(text)[:3]:
+        ev.append(f"feeling:{word} ({family}, {('low', 'medium', 'high')[level - 1]})")
+    ev += [f"lead:{k}" for k in lex.reflection_cues(text)]
+    ev += [f"question:{k}" for k in lex.question_cues(text)]
+    ev += [f"cue:{k}" for k in lex.label_cues(text)]
+    for miss in lex.near_misses(text)[:2]:
+        ev.append(f"near_miss:\"{miss}\"")
+    return ev

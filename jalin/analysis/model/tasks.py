@@ -1,0 +1,112 @@
+"""Stage-task detection: per task, cue rules + a classifier -> the utterances that accomplish it.
+
+For each task (taxonomy §5) a binary logistic regression scores every utterance from
+its embedding, its context, the lexicon cues and its position. An utterance is reported
+for the task when the score passes the task's threshold, or when the task's cue phrase
+fires and the score passes a lower threshold (cue evidence). Thresholds are chosen in
+``fit`` by group-wise cross-validation on the training data only (maximising F1).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from .features import position_features
+from .lexicon import lexicon
+
+__all__ = ["TaskDetector", "dense_features"]
+
+
+def dense_features(X: Sequence[dict], context: bool = True) -> np.ndarray:
+    """Embedding of the utterance (+ previous and window mean), lexicon vector, position, speaker."""
+    cols = [np.stack([r["emb"] for r in X])]
+    if context:
+        cols += [0.5 * np.stack([r["prev_emb"] for r in X]), 0.5 * np.stack([r["win_emb"] for r in X])]
+    cols += [np.stack([r["lex"] for r in X]), position_features(X),
+             np.array([[float(r["speaker"] == "counselor")] for r in X], dtype=np.float32)]
+    return np.hstack(cols).astype(np.float32)
+
+
+class TaskDetector(BaseEstimator):
+    """One binary classifier per stage task, with cue rules; ``predict`` gives a task list per record."""
+
+    def __init__(self, tasks: Sequence[str] = (), C: float = 0.5, cue_factor: float = 0.5, min_positive: int = 4,
+                 n_splits: int = 3, max_iter: int = 200, random_state=0):
+        self.tasks = tasks
+        self.C = C
+        self.cue_factor = cue_factor
+        self.min_positive = min_positive
+        self.n_splits = n_splits
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def _lr(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, class_weight="balanced", max_iter=self.max_iter, tol=1e-3,
+                                  random_state=self.random_state)
+
+    def _cue_matrix(self, X: Sequence[dict]) -> np.ndarray:
+        lex = lexicon()
+        names = lex.feature_names
+        cols = [names.index(f"task_{t}") if f"task_{t}" in names else None for t in self.tasks]
+        L = np.stack([r["lex"] for r in X])
+        return np.stack([L[:, c] > 0 if c is not None else np.zeros(len(X), bool) for c in cols], axis=1)
+
+    def _decide(self, P: np.ndarray, cues: np.ndarray, thr: np.ndarray) -> np.ndarray:
+        return (P >= thr) | (cues & (P >= thr * self.cue_factor))
+
+    def fit(self, X: Sequence[dict], Y: Sequence[Sequence[str]], groups: Sequence[str] | None = None):
+        F = dense_features(X)
+        cues = self._cue_matrix(X)
+        self.models_: dict[str, LogisticRegression] = {}
+        thresholds = []
+        groups_arr = np.asarray(groups) if groups is not None else np.arange(len(X)) // 50
+        n_groups = len(np.unique(groups_arr))
+        for j, task in enumerate(self.tasks):
+            y = np.array([task in ts for ts in Y])
+            if y.sum() < self.min_positive or (~y).sum() < self.min_positive:
+                thresholds.append(np.inf)
+                continue
+            # out-of-fold scores -> threshold that maximises F1 (cue rule included)
+            oof = np.zeros(len(X))
+            splits = min(self.n_splits, n_groups)
+            if splits >= 2:
+                for tr, te in GroupKFold(splits).split(F, y, groups_arr):
+                    if y[tr].sum() == 0 or y[tr].all():
+                        continue
+                    oof[te] = self._lr().fit(F[tr], y[tr]).predict_proba(F[te])[:, 1]
+                best_t, best_f = 0.5, -1.0
+                for t in np.linspace(0.2, 0.95, 16):
+                    pred = self._decide(oof[:, None], cues[:, j:j + 1], np.array([t]))[:, 0]
+                    tp = (pred & y).sum()
+                    f = 2 * tp / max(pred.sum() + y.sum(), 1)
+                    if f > best_f + 1e-9:
+                        best_t, best_f = float(t), f
+            else:
+                best_t = 0.5
+            self.models_[task] = self._lr().fit(F, y)
+            thresholds.append(best_t)
+        self.thresholds_ = np.array(thresholds)
+        self.tasks_ = tuple(self.tasks)
+        return self
+
+    def predict_proba(self, X: Sequence[dict]) -> np.ndarray:
+        """``(n, len(tasks_))`` probabilities (0 for tasks without a model)."""
+        P = np.zeros((len(X), len(self.tasks_)))
+        if len(X) == 0:
+            return P
+        F = dense_features(X)
+        for j, task in enumerate(self.tasks_):
+            m = self.models_.get(task)
+            if m is not None:
+                P[:, j] = m.predict_proba(F)[:, 1]
+        return P
+
+    def predict(self, X: Sequence[dict]) -> list[list[str]]:
+        P = self.predict_proba(X)
+        hit = self._decide(P, self._cue_matrix(X), self.thresholds_) if len(X) else np.zeros((0, 0), bool)
+        return [[t for j, t in enumerate(self.tasks_) if hit[i, j]] for i in range(len(X))]

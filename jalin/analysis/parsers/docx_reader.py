@@ -1,0 +1,231 @@
+"""Word (.docx) verbatims: the tables students hand in, or plain paragraphs.
+
+Tables come in a few families — No/Konselor/Konseli/Teknik, Pernyataan Klien/
+Respons Konselor/Teknik/Keterampilan, Pembicara/Pernyataan/Teknik, Speaker/
+Utterance/Technique — and are found by their header row (fuzzy names, see
+``columns``).  Stage headings written as paragraphs between tables, or as a
+merged row inside a table, set the stage of the rows that follow.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from jalin.analysis.errors import InputError
+
+from .columns import field_for
+from .common import EXPECTED_PREFIXES, RawTurn, clean_timestamp, stage_heading
+from .text import read_text_turns
+
+if TYPE_CHECKING:  # python-docx is imported lazily: only DOCX input needs it
+    from docx.document import Document as DocumentObject
+    from docx.table import Table
+
+__all__ = ["EXPECTED_COLUMNS", "DocxTurns", "read_docx_turns"]
+
+EXPECTED_COLUMNS = (
+    "No / Konselor / Konseli / Teknik",
+    "Pernyataan Klien / Respons Konselor / Teknik",
+    "Pembicara / Pernyataan / Teknik",
+    "Speaker / Utterance / Technique",
+)
+_MAX_UNPACKED = 60 * 1024 * 1024  # a small .docx that unpacks to more than this is a zip bomb
+_HEADER_ROWS = 3  # the header is within the first rows (a title row may come first)
+
+
+@dataclass
+class DocxTurns:
+    turns: list[RawTurn]
+    hint: str | None = None
+
+
+@dataclass
+class _Layout:
+    header_row: int
+    header: list[str]
+    fields: list[str | None]
+    roles: list[int] = field(default_factory=list)  # counselor/counselee text columns
+    speaker: int | None = None
+    utterance: int | None = None
+    techniques: list[int] = field(default_factory=list)
+    time: int | None = None
+    stage: int | None = None
+
+
+def read_docx_turns(data: bytes, source: str) -> DocxTurns:
+    document = _open(data, source)
+    paragraphs: list[str] = []
+    tables_found: list[tuple[int, list[str]]] = []
+    turns: list[RawTurn] = []
+    stage: str | None = None
+    for table_number, block in _blocks(document):
+        if isinstance(block, str):
+            paragraphs.append(block)
+            stage = stage_heading(block) or stage
+            continue
+        rows = _rows(block)
+        layout = _layout(rows)
+        if layout is None:
+            tables_found.append((table_number, next((r for r in rows if any(r)), [])))
+            continue
+        stage = _table_turns(rows, layout, source, table_number, stage, turns)
+    if turns:
+        return DocxTurns(turns)
+    paragraph_turns = read_text_turns("\n".join(paragraphs))
+    if paragraph_turns.turns:
+        return DocxTurns(paragraph_turns.turns, paragraph_turns.hint)
+    if tables_found:
+        table_number, first_row = tables_found[0]
+        found = [cell for cell in first_row if cell] or ["-"]
+        raise InputError(
+            source, "bad_columns", line=1, table=table_number, found=found, expected=EXPECTED_COLUMNS
+        )
+    raise InputError(source, "no_dialogue")
+
+
+def _open(data: bytes, source: str) -> DocumentObject:
+    """The python-docx Document, with every way a file can fail turned into an InputError."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise InputError(source, "not_docx") from None
+    if "word/document.xml" not in names:
+        raise InputError(source, "not_docx")
+    if unpacked > _MAX_UNPACKED:
+        raise InputError(
+            source, "too_large", size_mb=round(unpacked / 2**20, 1), limit_mb=_MAX_UNPACKED // 2**20
+        )
+    import docx  # imported here: only DOCX input needs python-docx
+
+    try:
+        return docx.Document(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001
+        # python-docx raises many unrelated types (KeyError, lxml errors, ...) on damaged parts.
+        raise InputError(source, "docx_corrupt", detail=type(exc).__name__) from None
+
+
+def _blocks(document: DocumentObject) -> Iterator[tuple[int, str | Table]]:
+    """Paragraph texts and tables in document order, tables numbered from 1."""
+    from docx import table as docx_table
+
+    number = 0
+    for block in document.iter_inner_content():
+        if isinstance(block, docx_table.Table):
+            number += 1
+            yield number, block
+        else:
+            yield number, block.text
+
+
+def _rows(table: Table) -> list[list[str]]:
+    """Cell texts per row; a horizontally merged cell counts once (in its first column)."""
+    rows: list[list[str]] = []
+    for row in table.rows:
+        cells: list[str] = []
+        previous = None
+        for cell in row.cells:
+            cells.append("" if cell._tc is previous else cell.text.strip())
+            previous = cell._tc
+        rows.append(cells)
+    return rows
+
+
+def _layout(rows: list[list[str]]) -> _Layout | None:
+    for index, row in enumerate(rows[:_HEADER_ROWS]):
+        if sum(1 for cell in row if cell) < 2:
+            continue  # a title row ("Tabel Verbatim") spanning the table, not a header
+        fields = [field_for(cell) if cell else None for cell in row]
+        layout = _Layout(index, row, fields)
+        for column, name in enumerate(fields):
+            if name in ("counselor", "counselee"):
+                layout.roles.append(column)
+            elif name == "technique":
+                layout.techniques.append(column)
+            elif name == "speaker" and layout.speaker is None:
+                layout.speaker = column
+            elif name == "utterance" and layout.utterance is None:
+                layout.utterance = column
+            elif name == "time" and layout.time is None:
+                layout.time = column
+            elif name == "stage" and layout.stage is None:
+                layout.stage = column
+        if layout.roles or layout.utterance is not None:
+            return layout
+    return None
+
+
+def _table_turns(
+    rows: list[list[str]],
+    layout: _Layout,
+    source: str,
+    table: int,
+    stage: str | None,
+    out: list[RawTurn],
+) -> str | None:
+    """Append the table's turns to ``out``; return the stage in force after the table."""
+    for number, row in enumerate(rows[layout.header_row + 1 :], start=layout.header_row + 2):
+        cells = row + [""] * (len(layout.header) - len(row))
+        filled = [cell for cell in cells if cell]
+        if not filled or cells[: len(layout.header)] == layout.header:
+            continue  # empty row, or the header repeated on a new page
+        if len(filled) == 1 and stage_heading(filled[0]):
+            stage = stage_heading(filled[0])
+            continue
+        if layout.stage is not None and cells[layout.stage]:
+            stage = (
+                stage_heading(f"Tahap {cells[layout.stage]}") or stage_heading(cells[layout.stage]) or stage
+            )
+        label = " / ".join(cells[c] for c in layout.techniques if c < len(cells) and cells[c]) or None
+        stamp = clean_timestamp(cells[layout.time]) if layout.time is not None else None
+        row_turns = _row_turns(cells, layout, source, table, number)
+        for turn in row_turns:
+            turn.line, turn.timestamp, turn.stage_hint = number, stamp, stage
+        if label and row_turns:
+            # Technique labels describe the counselor's response in the row.
+            target = next((t for t in row_turns if t.role == "counselor"), row_turns[-1])
+            target.student_label = label
+        out.extend(row_turns)
+    return stage
+
+
+def _row_turns(cells: list[str], layout: _Layout, source: str, table: int, number: int) -> list[RawTurn]:
+    if layout.roles:
+        return [
+            RawTurn(label=layout.header[c], text=cells[c], role=layout.fields[c])  # type: ignore[arg-type]
+            for c in layout.roles
+            if cells[c]
+        ]
+    assert layout.utterance is not None
+    text = cells[layout.utterance]
+    if not text:
+        return []
+    if layout.speaker is not None:
+        who = cells[layout.speaker]
+        if not who:
+            raise InputError(
+                source,
+                "unattributed_line",
+                line=number,
+                column=layout.header[layout.speaker],
+                table=table,
+                expected=EXPECTED_PREFIXES,
+            )
+        return [RawTurn(label=who, text=text)]
+    # No speaker column: the cell itself must start with a prefix ("K: ...").
+    turns = read_text_turns(text).turns
+    if not turns:
+        raise InputError(
+            source,
+            "unattributed_line",
+            line=number,
+            column=layout.header[layout.utterance],
+            table=table,
+            expected=EXPECTED_PREFIXES,
+        )
+    return turns

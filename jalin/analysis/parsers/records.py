@@ -1,0 +1,131 @@
+"""CSV and JSONL utterance records, the shape of research data sets.
+
+Fields: speaker (or interlocutor/role: therapist/client, konselor/konseli, names),
+text (or utterance_text/utterance), and an optional label/technique kept as the
+student label.  One file is one session: a conversation id column with several
+values is refused rather than merged into one nonsense dialogue.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jalin.analysis.errors import InputError
+
+from .columns import field_for
+from .common import RawTurn, clean_timestamp, stage_heading
+
+__all__ = ["EXPECTED_FIELDS", "read_csv_turns", "read_jsonl_turns"]
+
+EXPECTED_FIELDS = ("speaker/interlocutor", "text/utterance_text/utterance", "label/technique (opsional)")
+_CONVERSATION_FIELDS = (
+    "conversation_id",
+    "dialog_id",
+    "dialogue_id",
+    "session_id",
+    "transcript_id",
+    "conv_id",
+)
+
+
+def read_csv_turns(text: str, source: str) -> list[RawTurn]:
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as exc:
+        raise InputError(source, "bad_csv", detail=str(exc)) from None
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise InputError(source, "empty_file")
+    header = [cell.strip() for cell in rows[0]]
+    records = ((number, dict(zip(header, row, strict=False))) for number, row in enumerate(rows[1:], start=2))
+    return _turns(records, header, source)
+
+
+def read_jsonl_turns(text: str, source: str) -> list[RawTurn]:
+    stripped = text.strip()
+    if stripped.startswith("["):
+        # A JSON array of records is accepted too: data sets ship both.
+        try:
+            items = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise InputError(source, "bad_json", line=exc.lineno, detail=exc.msg) from None
+        records = [(i, item) for i, item in enumerate(items, start=1)]
+    else:
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise InputError(source, "bad_json", line=number, detail=exc.msg) from None
+    for number, item in records:
+        if not isinstance(item, dict):
+            raise InputError(source, "bad_json", line=number, detail=type(item).__name__)
+    header = list(dict.fromkeys(key for _, item in records for key in item))
+    return _turns(((n, {k: _plain(v) for k, v in item.items()}) for n, item in records), header, source)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _turns(records: Iterable[tuple[int, Mapping[str, str]]], header: list[str], source: str) -> list[RawTurn]:
+    fields = {name: field_for(name) for name in header}
+    speaker = _column(fields, "speaker")
+    text = _column(fields, "utterance")
+    if speaker is None or text is None:
+        raise InputError(source, "bad_columns", found=header, expected=EXPECTED_FIELDS)
+    label = _column(fields, "technique")
+    stamp = _column(fields, "time")
+    stage = _column(fields, "stage")
+    conversation = next((h for h in header if h.strip().lower() in _CONVERSATION_FIELDS), None)
+    seen_conversations: set[str] = set()
+    turns: list[RawTurn] = []
+    for number, record in records:
+        words = (record.get(text) or "").strip()
+        if not words:
+            continue
+        if conversation:
+            seen_conversations.add((record.get(conversation) or "").strip())
+        who = (record.get(speaker) or "").strip()
+        if not who:
+            raise InputError(
+                source, "unattributed_line", line=number, column=speaker, expected=EXPECTED_FIELDS[:1]
+            )
+        turns.append(
+            RawTurn(
+                label=who,
+                text=words,
+                line=number,
+                timestamp=clean_timestamp(record.get(stamp) or "") if stamp else None,
+                stage_hint=_stage(record.get(stage)) if stage else None,
+                student_label=(record.get(label) or "").strip() or None if label else None,
+            )
+        )
+    if len(seen_conversations) > 1:
+        raise InputError(source, "multiple_conversations", count=len(seen_conversations), column=conversation)
+    return turns
+
+
+def _stage(value: str | None) -> str | None:
+    """A stage cell ("awal", "Tahap Inti", "working") as a stage id; unknown text is kept as written."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    return stage_heading(value) or stage_heading(f"tahap {value}") or value
+
+
+def _column(fields: Mapping[str, str | None], kind: str) -> str | None:
+    return next((name for name, field in fields.items() if field == kind), None)
