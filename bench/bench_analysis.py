@@ -1,7 +1,7 @@
 """Speed of the labelling model: load time, end-to-end time for a 600-utterance session,
 utterances/second, and peak memory.
 
-    OMP_WAIT_POLICY=PASSIVE python bench/bench_analysis.py [--model PATH] [--n 600] [--repeat 3] [--backend use|e5]
+    OMP_WAIT_POLICY=PASSIVE python bench/bench_analysis.py [--model PATH] [--n 600] [--repeat 3]
 
 The 600-utterance session is built by concatenating corpus sessions (re-indexed). Cold
 numbers include loading the sentence encoder from the installed package; warm numbers
@@ -32,8 +32,14 @@ def build_session(n: int):
         for r in srows:
             if len(utts) == n:
                 break
-            utts.append(Utterance(index=len(utts), speaker=r["speaker"], text=r["text"],
-                                  is_silence=r["text"].strip() in ("[diam]", "(diam)")))
+            utts.append(
+                Utterance(
+                    index=len(utts),
+                    speaker=r["speaker"],
+                    text=r["text"],
+                    is_silence=r["text"].strip() in ("[diam]", "(diam)"),
+                )
+            )
         if len(utts) == n:
             break
     return Transcript(utts, source="bench")
@@ -44,30 +50,23 @@ def main(argv=None) -> int:
     ap.add_argument("--model", help="artifact (default: shipped)")
     ap.add_argument("--n", type=int, default=600)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--backend", choices=("use", "e5"), help="override the embedding backend (speed only)")
     args = ap.parse_args(argv)
 
-    import jalin.analysis.model.embed as embed
-    from jalin.analysis.model import load_model
+    from jalin.analysis.model import embed, load_model
 
     session = build_session(args.n)
     n = len(session.utterances)
 
-    tracemalloc.start()
     t0 = time.perf_counter()
     model = load_model(args.model)
     load_s = time.perf_counter() - t0
-    if args.backend:
-        model.backend = args.backend
     t0 = time.perf_counter()
     model.predict(session)
     cold_s = time.perf_counter() - t0
-    _, peak_py = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
 
     warm = []
     for _ in range(args.repeat):
-        embed._shared.clear()          # drop memoised embeddings (the encoder itself stays loaded)
+        embed._shared.clear()  # drop memoised embeddings (the encoder itself stays loaded)
         t0 = time.perf_counter()
         model.predict(session)
         warm.append(time.perf_counter() - t0)
@@ -86,11 +85,19 @@ def main(argv=None) -> int:
     model.risk.predict(recs)
     t_rest = time.perf_counter() - t0
 
+    # peak Python heap of one full predict (tracemalloc slows code down, so it is measured separately)
+    embed._shared.clear()
+    tracemalloc.start()
+    model.predict(session)
+    _, peak_py = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
     best = min(warm)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     size = os.path.getsize(args.model) if args.model else None
     if size is None:
         from jalin.analysis.model import default_model_path
+
         size = os.path.getsize(default_model_path())
     print(f"model            {model.version} (embeddings: {model.backend})")
     print(f"artifact size    {size / 1e6:.2f} MB")
@@ -98,7 +105,9 @@ def main(argv=None) -> int:
     print(f"session          {n} utterances")
     print(f"cold predict     {cold_s:.2f} s (includes loading the sentence encoder)")
     print(f"warm predict     {best:.2f} s best of {args.repeat} ({', '.join(f'{w:.2f}' for w in warm)})")
-    print(f"  embeddings+lexicon {t_records:.2f} s, labels {t_labels:.2f} s, stages+tasks+risk {t_rest:.2f} s")
+    print(
+        f"  embeddings+lexicon {t_records:.2f} s, labels {t_labels:.2f} s, stages+tasks+risk {t_rest:.2f} s"
+    )
     print(f"throughput       {n / best:.0f} utterances/s warm, {n / cold_s:.0f} utterances/s cold")
     print(f"load + cold 600  {load_s + cold_s:.2f} s end to end")
     print(f"peak memory      {peak_py / 1e6:.0f} MB Python heap (tracemalloc), {rss_mb:.0f} MB max RSS")

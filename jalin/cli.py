@@ -18,6 +18,7 @@ Practice (web application):
   createuser   create an account: jalin createuser USERNAME --role counselor|supervisor|admin
   keys         encryption keys: jalin keys create|rotate|status
   audit        audit log: jalin audit verify
+  worker       analyse uploaded transcripts in the background: jalin worker [--poll 2] [--once]
   manage       any Django management command: jalin manage COMMAND ...
 
 Session analysis (no database needed):
@@ -42,6 +43,7 @@ _DJANGO = {
     "createuser": "jalin_createuser",
     "keys": "jalin_keys",
     "audit": "jalin_audit",
+    "worker": "jalin_worker",
 }
 
 

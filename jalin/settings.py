@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "jalin.audit",
     "jalin.cases",
     "jalin.measures",
+    "jalin.privacy",
+    "jalin.practice",
+    "jalin.reports",
 ]
 
 MIDDLEWARE = [
@@ -154,8 +157,9 @@ def _database() -> dict:
     if os.environ.get("JALIN_TEST_DB_NAME"):
         config["TEST"]["NAME"] = os.environ["JALIN_TEST_DB_NAME"]
     elif config["ENGINE"] == "django.db.backends.sqlite3":
-        # A real file, so tests can read the raw database bytes (no plaintext at rest).
-        config["TEST"]["NAME"] = str(DATA_DIR / "test.sqlite3")
+        # A real file (tests read its raw bytes: no plaintext at rest), unique per process so parallel
+        # runs never share, or corrupt, one database.
+        config["TEST"]["NAME"] = str(DATA_DIR / f"test-{os.getpid()}.sqlite3")
     return config
 
 
@@ -182,6 +186,7 @@ USE_TZ = True
 TIME_ZONE = os.environ.get("JALIN_TIME_ZONE", "Asia/Jakarta")
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # jalin/static: the site stylesheet (jalin is not an app)
 STATIC_ROOT = Path(os.environ.get("JALIN_STATIC_ROOT") or (DATA_DIR / "static"))
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise serves from the finders in demo mode

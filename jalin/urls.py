@@ -6,4 +6,7 @@ urlpatterns = [
     path("", include("jalin.accounts.urls")),
     path("", include("jalin.cases.urls")),
     path("", include("jalin.measures.urls")),
+    path("", include("jalin.privacy.urls")),
+    path("", include("jalin.practice.urls")),
+    path("", include("jalin.reports.urls")),
 ]

@@ -16,8 +16,15 @@ import os
 from collections import Counter, OrderedDict
 
 __all__ = [
-    "AnnoMIError", "read_annomi", "annomi_sessions", "THERAPIST_CLASSES", "CLIENT_CLASSES",
-    "FINE_TO_THERAPIST", "FINE_TO_CLIENT", "to_coarse", "is_annomi_csv",
+    "CLIENT_CLASSES",
+    "FINE_TO_CLIENT",
+    "FINE_TO_THERAPIST",
+    "THERAPIST_CLASSES",
+    "AnnoMIError",
+    "annomi_sessions",
+    "is_annomi_csv",
+    "read_annomi",
+    "to_coarse",
 ]
 
 THERAPIST_CLASSES = ("question", "reflection", "therapist_input", "other")
@@ -25,21 +32,41 @@ CLIENT_CLASSES = ("change", "neutral", "sustain")
 
 FINE_TO_THERAPIST = {
     **{k: "question" for k in ("open_question", "closed_question", "clarification")},
-    **{k: "reflection" for k in ("paraphrase", "reflection_feeling", "reflection_experience", "summary",
-                                 "interpretation", "confrontation")},
+    **{
+        k: "reflection"
+        for k in (
+            "paraphrase",
+            "reflection_feeling",
+            "reflection_experience",
+            "summary",
+            "interpretation",
+            "confrontation",
+        )
+    },
     **{k: "therapist_input" for k in ("information", "advice", "directing", "planning", "structuring")},
-    **{k: "other" for k in ("opening", "minimal_encourager", "silence", "affirmation", "self_disclosure", "other")},
+    **{
+        k: "other"
+        for k in ("opening", "minimal_encourager", "silence", "affirmation", "self_disclosure", "other")
+    },
 }
 # Client: change <- change_talk; sustain <- defensive. AnnoMI's README also allows mapping
 # "sustain-type" reluctant/surface talk to sustain; from the label alone we cannot tell which
 # reluctant or surface lines argue for the status quo, so they map to neutral.
 FINE_TO_CLIENT = {
-    "change_talk": "change", "defensive": "sustain",
+    "change_talk": "change",
+    "defensive": "sustain",
     **{k: "neutral" for k in ("disclosure", "surface", "reluctant", "question", "neutral")},
 }
 
-_SIMPLE_COLS = {"transcript_id", "video_url", "utterance_id", "interlocutor", "utterance_text",
-                "main_therapist_behaviour", "client_talk_type"}
+_SIMPLE_COLS = {
+    "transcript_id",
+    "video_url",
+    "utterance_id",
+    "interlocutor",
+    "utterance_text",
+    "main_therapist_behaviour",
+    "client_talk_type",
+}
 
 
 class AnnoMIError(ValueError):
@@ -73,16 +100,17 @@ def read_annomi(path: str | os.PathLike) -> list[dict]:
     """
     path = str(path)
     try:
-        fh = open(path, encoding="utf-8-sig", newline="")
+        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by `with fh` below
     except OSError as exc:
         raise AnnoMIError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with fh:
         reader = csv.DictReader(fh)
         cols = {c.strip() for c in (reader.fieldnames or [])}
         if not _SIMPLE_COLS <= cols:
-            raise AnnoMIError(f"{path}: not an AnnoMI CSV (missing columns: "
-                              f"{', '.join(sorted(_SIMPLE_COLS - cols))})")
-        merged: "OrderedDict[tuple[int, int], dict]" = OrderedDict()
+            raise AnnoMIError(
+                f"{path}: not an AnnoMI CSV (missing columns: {', '.join(sorted(_SIMPLE_COLS - cols))})"
+            )
+        merged: OrderedDict[tuple[int, int], dict] = OrderedDict()
         votes: dict[tuple[int, int], Counter] = {}
         try:
             for n, rec in enumerate(reader, 2):
@@ -93,16 +121,22 @@ def read_annomi(path: str | os.PathLike) -> list[dict]:
                 who = rec["interlocutor"].strip()
                 if who not in ("therapist", "client"):
                     raise AnnoMIError(f"{path}:{n}: interlocutor must be therapist or client, got {who!r}")
-                lab = (rec["main_therapist_behaviour"] if who == "therapist" else rec["client_talk_type"]).strip()
+                lab = (
+                    rec["main_therapist_behaviour"] if who == "therapist" else rec["client_talk_type"]
+                ).strip()
                 allowed = THERAPIST_CLASSES if who == "therapist" else CLIENT_CLASSES
                 if lab not in allowed:
                     raise AnnoMIError(f"{path}:{n}: unexpected {who} label {lab!r}")
                 if key not in merged:
                     merged[key] = {
-                        "transcript_id": key[0], "utterance_id": key[1], "video_url": rec["video_url"].strip(),
+                        "transcript_id": key[0],
+                        "utterance_id": key[1],
+                        "video_url": rec["video_url"].strip(),
                         "speaker": "counselor" if who == "therapist" else "counselee",
-                        "text": rec["utterance_text"], "timestamp": rec.get("timestamp") or None,
-                        "mi_quality": rec.get("mi_quality", ""), "topic": rec.get("topic", ""),
+                        "text": rec["utterance_text"],
+                        "timestamp": rec.get("timestamp") or None,
+                        "mi_quality": rec.get("mi_quality", ""),
+                        "topic": rec.get("topic", ""),
                     }
                     votes[key] = Counter()
                 votes[key][lab] += 1
@@ -114,7 +148,7 @@ def read_annomi(path: str | os.PathLike) -> list[dict]:
     return rows
 
 
-def annomi_sessions(rows: list[dict]) -> "OrderedDict[int, list[dict]]":
+def annomi_sessions(rows: list[dict]) -> OrderedDict[int, list[dict]]:
     out: OrderedDict[int, list[dict]] = OrderedDict()
     for r in rows:
         out.setdefault(r["transcript_id"], []).append(r)

@@ -12,18 +12,36 @@ import json
 import os
 import random
 from collections import OrderedDict
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
 from .taxonomy import taxonomy
 
 __all__ = [
-    "CorpusError", "load_corpus", "load_rows", "validate_row", "group_sessions", "held_out_split",
-    "shipped_corpus_paths", "corpus_hash", "load_labelled_csv",
+    "CorpusError",
+    "corpus_hash",
+    "group_sessions",
+    "held_out_split",
+    "load_corpus",
+    "load_labelled_csv",
+    "load_rows",
+    "shipped_corpus_paths",
+    "validate_row",
 ]
 
 LANGS = ("id", "en")
+_SPEAKER_ALIASES = {
+    "counselor": "counselor",
+    "counsellor": "counselor",
+    "konselor": "counselor",
+    "therapist": "counselor",
+    "k": "counselor",
+    "counselee": "counselee",
+    "konseli": "counselee",
+    "client": "counselee",
+    "klien": "counselee",
+}
 SPEAKERS = ("counselor", "counselee")
 
 
@@ -74,8 +92,10 @@ def validate_row(row: object, where: str) -> dict:
         raise CorpusError(f"{where}: 'text' must be a string")
     allowed = tax.labels_for(row["speaker"])
     if row["label"] not in allowed:
-        raise CorpusError(f"{where}: label {row['label']!r} is not a {row['speaker']} label "
-                          f"(expected one of {', '.join(allowed)})")
+        raise CorpusError(
+            f"{where}: label {row['label']!r} is not a {row['speaker']} label "
+            f"(expected one of {', '.join(allowed)})"
+        )
     lang = row.get("lang", "id")
     if lang not in LANGS:
         raise CorpusError(f"{where}: 'lang' must be id or en, got {lang!r}")
@@ -101,7 +121,7 @@ def load_rows(path: str | os.PathLike) -> list[dict]:
     path = str(path)
     rows: list[dict] = []
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, encoding="utf-8")  # noqa: SIM115 - closed by `with fh` below
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with fh:
@@ -128,7 +148,9 @@ def _check_sessions(rows: list[dict]) -> None:
     for r in rows:
         if r["session"] != current:
             if r["session"] in seen_closed:
-                raise CorpusError(f"{r['_where']}: session {r['session']!r} is not contiguous (it appeared earlier)")
+                raise CorpusError(
+                    f"{r['_where']}: session {r['session']!r} is not contiguous (it appeared earlier)"
+                )
             if current is not None:
                 seen_closed.add(current)
             current = r["session"]
@@ -136,7 +158,9 @@ def _check_sessions(rows: list[dict]) -> None:
         if r["stage"] is not None:
             s = order[r["stage"]]
             if s < last_stage:
-                raise CorpusError(f"{r['_where']}: stage goes back to {r['stage']!r} within session {current!r}")
+                raise CorpusError(
+                    f"{r['_where']}: stage goes back to {r['stage']!r} within session {current!r}"
+                )
             last_stage = s
 
 
@@ -162,7 +186,7 @@ def load_labelled_csv(path: str | os.PathLike) -> list[dict]:
     """A CSV with at least speaker,text,label columns (optional session, lang) as corpus rows."""
     path = str(path)
     try:
-        fh = open(path, encoding="utf-8-sig", newline="")
+        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by `with fh` below
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
     rows = []
@@ -170,13 +194,16 @@ def load_labelled_csv(path: str | os.PathLike) -> list[dict]:
         reader = csv.DictReader(fh)
         need = {"speaker", "text", "label"}
         if not reader.fieldnames or not need <= {c.strip() for c in reader.fieldnames}:
-            raise CorpusError(f"{path}: a labelled CSV needs the columns speaker,text,label "
-                              f"(found {', '.join(reader.fieldnames or [])})")
+            raise CorpusError(
+                f"{path}: a labelled CSV needs the columns speaker,text,label "
+                f"(found {', '.join(reader.fieldnames or [])})"
+            )
         for n, rec in enumerate(reader, 2):
             rec = {k.strip(): (v or "").strip() for k, v in rec.items() if k}
             rec.setdefault("session", "csv")
             if not rec.get("session"):
                 rec["session"] = "csv"
+            rec["speaker"] = _SPEAKER_ALIASES.get(rec.get("speaker", "").lower(), rec.get("speaker", ""))
             rec["lang"] = rec.get("lang") or "id"
             rec["flags"] = [f for f in rec.get("flags", "").replace(";", ",").split(",") if f.strip()]
             rec["tasks"] = [t for t in rec.get("tasks", "").replace(";", ",").split(",") if t.strip()]
@@ -185,7 +212,7 @@ def load_labelled_csv(path: str | os.PathLike) -> list[dict]:
     return rows
 
 
-def group_sessions(rows: list[dict]) -> "OrderedDict[str, list[dict]]":
+def group_sessions(rows: list[dict]) -> OrderedDict[str, list[dict]]:
     """Rows grouped by session, in file order."""
     out: OrderedDict[str, list[dict]] = OrderedDict()
     for r in rows:
@@ -193,7 +220,9 @@ def group_sessions(rows: list[dict]) -> "OrderedDict[str, list[dict]]":
     return out
 
 
-def held_out_split(rows: list[dict], test_fraction: float = 0.2, seed: int = 0) -> tuple[list[dict], list[dict]]:
+def held_out_split(
+    rows: list[dict], test_fraction: float = 0.2, seed: int = 0
+) -> tuple[list[dict], list[dict]]:
     """Split by session (never by utterance), stratified by language: both languages appear in the test part."""
     if not 0 < test_fraction < 1:
         raise ValueError("test_fraction must be between 0 and 1")
@@ -217,7 +246,20 @@ def corpus_hash(rows: list[dict]) -> str:
     """A short stable hash of the corpus content (sessions, texts, labels) for model versions."""
     h = hashlib.sha256()
     for r in rows:
-        h.update(json.dumps([r["session"], r["speaker"], r["text"], r["label"], r.get("flags"), r.get("stage"),
-                             r.get("tasks")], ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        h.update(
+            json.dumps(
+                [
+                    r["session"],
+                    r["speaker"],
+                    r["text"],
+                    r["label"],
+                    r.get("flags"),
+                    r.get("stage"),
+                    r.get("tasks"),
+                ],
+                ensure_ascii=False,
+                sort_keys=True,
+            ).encode("utf-8")
+        )
         h.update(b"\n")
     return h.hexdigest()[:10]

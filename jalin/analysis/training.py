@@ -25,7 +25,7 @@ import os
 import sys
 import time
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -33,8 +33,15 @@ from .annomi import AnnoMIError, annomi_sessions, is_annomi_csv, read_annomi, to
 from .corpus import CorpusError, group_sessions, held_out_split, load_corpus, load_labelled_csv
 from .taxonomy import taxonomy
 
-__all__ = ["train_main", "evaluate_main", "classification_report", "cv_annomi", "evaluate_rows", "held_out",
-           "main"]
+__all__ = [
+    "classification_report",
+    "cv_annomi",
+    "evaluate_main",
+    "evaluate_rows",
+    "held_out",
+    "main",
+    "train_main",
+]
 
 
 class UsageError(Exception):
@@ -44,12 +51,14 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so callers control the exit code and output."""
 
-    def error(self, message):  # noqa: D401
+    def error(self, message):
         raise UsageError(f"{self.prog}: {message}")
 
 
 # --- metrics ---------------------------------------------------------------------------
-def classification_report(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None) -> dict:
+def classification_report(
+    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None
+) -> dict:
     """Per-label precision/recall/F1/support, macro-F1, accuracy, Cohen's kappa and the confusion matrix."""
     from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
 
@@ -60,8 +69,15 @@ def classification_report(y_true: Sequence[str], y_pred: Sequence[str], labels: 
         labels = present
     labels = [lab for lab in labels if lab in set(y_true) | set(y_pred)]
     if not y_true:
-        return {"n": 0, "labels": [], "per_label": {}, "macro_f1": None, "accuracy": None, "kappa": None,
-                "confusion": []}
+        return {
+            "n": 0,
+            "labels": [],
+            "per_label": {},
+            "macro_f1": None,
+            "accuracy": None,
+            "kappa": None,
+            "confusion": [],
+        }
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     true_labels = [lab for lab in labels if lab in set(y_true)]
     _, _, f_true, _ = precision_recall_fscore_support(y_true, y_pred, labels=true_labels, zero_division=0)
@@ -69,8 +85,15 @@ def classification_report(y_true: Sequence[str], y_pred: Sequence[str], labels: 
     return {
         "n": len(y_true),
         "labels": list(labels),
-        "per_label": {lab: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
-                            "f1": round(float(f[i]), 4), "support": int(s[i])} for i, lab in enumerate(labels)},
+        "per_label": {
+            lab: {
+                "precision": round(float(p[i]), 4),
+                "recall": round(float(r[i]), 4),
+                "f1": round(float(f[i]), 4),
+                "support": int(s[i]),
+            }
+            for i, lab in enumerate(labels)
+        },
         # macro over the labels that occur in the reference (labels only predicted count as errors elsewhere)
         "macro_f1": round(float(np.mean(f_true)), 4) if len(f_true) else None,
         "accuracy": round(float(np.mean(np.array(y_true) == np.array(y_pred))), 4),
@@ -83,8 +106,13 @@ def _binary(tp: int, fp: int, fn: int) -> dict:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn,
-            "predicted": tp + fp}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+        "support": tp + fn,
+        "predicted": tp + fp,
+    }
 
 
 def _set_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], ids: Sequence[str]) -> dict:
@@ -104,9 +132,18 @@ def predict_rows(model, rows: Sequence[dict]) -> list[dict]:
 
     preds: list[dict] = []
     for sid, srows in group_sessions(list(rows)).items():
-        t = Transcript([Utterance(index=i, speaker=r["speaker"], text=r["text"],
-                                  is_silence=r["text"].strip().lower() in ("[diam]", "(diam)"))
-                        for i, r in enumerate(srows)], source=str(sid))
+        t = Transcript(
+            [
+                Utterance(
+                    index=i,
+                    speaker=r["speaker"],
+                    text=r["text"],
+                    is_silence=r["text"].strip().lower() in ("[diam]", "(diam)"),
+                )
+                for i, r in enumerate(srows)
+            ],
+            source=str(sid),
+        )
         for u in model.predict(t):
             preds.append({"label": u.label, "stage": u.stage, "tasks": u.tasks, "flags": u.flags})
     return preds
@@ -120,40 +157,49 @@ def evaluate_rows(model, rows: Sequence[dict], preds: Sequence[dict] | None = No
     out: dict = {"n": len(rows), "languages": dict(Counter(r.get("lang", "id") for r in rows))}
     for speaker in ("counselor", "counselee"):
         idx = [i for i, r in enumerate(rows) if r["speaker"] == speaker]
-        out[speaker] = classification_report([rows[i]["label"] for i in idx], [preds[i]["label"] for i in idx],
-                                             tax.labels_for(speaker))
+        out[speaker] = classification_report(
+            [rows[i]["label"] for i in idx], [preds[i]["label"] for i in idx], tax.labels_for(speaker)
+        )
     # coarse groups for the counselor (attending, question, reflection, ...)
     idx = [i for i, r in enumerate(rows) if r["speaker"] == "counselor"]
     out["counselor_groups"] = classification_report(
-        [tax.group_of[rows[i]["label"]] for i in idx], [tax.group_of[preds[i]["label"]] for i in idx], tax.groups)
+        [tax.group_of[rows[i]["label"]] for i in idx],
+        [tax.group_of[preds[i]["label"]] for i in idx],
+        tax.groups,
+    )
     with_stage = [i for i, r in enumerate(rows) if r.get("stage")]
     if with_stage:
-        out["stage"] = classification_report([rows[i]["stage"] for i in with_stage],
-                                             [preds[i]["stage"] for i in with_stage], tax.stages)
+        out["stage"] = classification_report(
+            [rows[i]["stage"] for i in with_stage], [preds[i]["stage"] for i in with_stage], tax.stages
+        )
     if any(r.get("tasks") for r in rows):
-        out["tasks_utterance"] = _set_scores([r.get("tasks") or [] for r in rows], [p["tasks"] for p in preds],
-                                             tax.tasks)
+        out["tasks_utterance"] = _set_scores(
+            [r.get("tasks") or [] for r in rows], [p["tasks"] for p in preds], tax.tasks
+        )
         # session level: was the task done at all in the session?
         gold_s, pred_s = [], []
         sess = group_sessions(rows)
         pos = 0
-        for sid, srows in sess.items():
+        for srows in sess.values():
             n = len(srows)
             gold_s.append({t for r in srows for t in (r.get("tasks") or [])})
-            pred_s.append({t for p in preds[pos:pos + n] for t in p["tasks"]})
+            pred_s.append({t for p in preds[pos : pos + n] for t in p["tasks"]})
             pos += n
         out["tasks_session"] = _set_scores(gold_s, pred_s, tax.tasks)
         f1s = [v["f1"] for v in out["tasks_session"].values() if v["support"]]
         out["tasks_session_macro_f1"] = round(float(np.mean(f1s)), 4) if f1s else None
     if any(r.get("flags") for r in rows) or any(p["flags"] for p in preds):
         counselee = [i for i, r in enumerate(rows) if r["speaker"] == "counselee"]
-        out["flags"] = _set_scores([rows[i].get("flags") or [] for i in counselee],
-                                   [preds[i]["flags"] for i in counselee], tax.flags)
+        out["flags"] = _set_scores(
+            [rows[i].get("flags") or [] for i in counselee], [preds[i]["flags"] for i in counselee], tax.flags
+        )
         anyflag = [bool(rows[i].get("flags")) for i in counselee]
         anypred = [bool(preds[i]["flags"]) for i in counselee]
-        out["flags_any"] = _binary(sum(a and b for a, b in zip(anyflag, anypred)),
-                                   sum((not a) and b for a, b in zip(anyflag, anypred)),
-                                   sum(a and (not b) for a, b in zip(anyflag, anypred)))
+        out["flags_any"] = _binary(
+            sum(a and b for a, b in zip(anyflag, anypred)),
+            sum((not a) and b for a, b in zip(anyflag, anypred)),
+            sum(a and (not b) for a, b in zip(anyflag, anypred)),
+        )
     return out
 
 
@@ -164,15 +210,21 @@ def evaluate_annomi_shipped(model, rows: Sequence[dict]) -> dict:
     gold = {"counselor": [], "counselee": []}
     pred = {"counselor": [], "counselee": []}
     for tid, srows in annomi_sessions(list(rows)).items():
-        t = Transcript([Utterance(index=i, speaker=r["speaker"], text=r["text"]) for i, r in enumerate(srows)],
-                       source=f"annomi-{tid}", language="en")
+        t = Transcript(
+            [Utterance(index=i, speaker=r["speaker"], text=r["text"]) for i, r in enumerate(srows)],
+            source=f"annomi-{tid}",
+            language="en",
+        )
         for r, u in zip(srows, model.predict(t)):
             gold[r["speaker"]].append(r["label"])
             pred[r["speaker"]].append(to_coarse(u.label, r["speaker"]))
     from .annomi import CLIENT_CLASSES, THERAPIST_CLASSES
-    return {"mode": "shipped model, fine labels mapped to AnnoMI classes",
-            "therapist": classification_report(gold["counselor"], pred["counselor"], THERAPIST_CLASSES),
-            "client": classification_report(gold["counselee"], pred["counselee"], CLIENT_CLASSES)}
+
+    return {
+        "mode": "shipped model, fine labels mapped to AnnoMI classes",
+        "therapist": classification_report(gold["counselor"], pred["counselor"], THERAPIST_CLASSES),
+        "client": classification_report(gold["counselee"], pred["counselee"], CLIENT_CLASSES),
+    }
 
 
 def _inner_select(X, y, groups, grid, base: dict, n_splits=3) -> tuple[dict, dict]:
@@ -194,8 +246,16 @@ def _inner_select(X, y, groups, grid, base: dict, n_splits=3) -> tuple[dict, dic
     return {**base, **json.loads(best)}, scores
 
 
-def cv_annomi(rows: Sequence[dict], *, backend: str = "use", folds: int = 5, tune: bool = False,
-              cache_dir: str | None = None, random_state: int = 0, log=None) -> dict:
+def cv_annomi(
+    rows: Sequence[dict],
+    *,
+    backend: str = "use",
+    folds: int = 5,
+    tune: bool = False,
+    cache_dir: str | None = None,
+    random_state: int = 0,
+    log=None,
+) -> dict:
     """(a): the same classifier architecture trained and tested on AnnoMI, GroupKFold by video_url."""
     from sklearn.model_selection import GroupKFold
 
@@ -207,7 +267,7 @@ def cv_annomi(rows: Sequence[dict], *, backend: str = "use", folds: int = 5, tun
 
     emb = Embedder(backend, cache_dir=cache_dir)
     recs, ys, groups, spk = [], [], [], []
-    for tid, srows in annomi_sessions(list(rows)).items():
+    for srows in annomi_sessions(list(rows)).values():
         texts = [r["text"] for r in srows]
         recs += build_records([r["speaker"] for r in srows], texts, emb.encode(texts))
         ys += [r["label"] for r in srows]
@@ -216,11 +276,16 @@ def cv_annomi(rows: Sequence[dict], *, backend: str = "use", folds: int = 5, tun
     if cache_dir:
         emb.save_cache()
     ys, groups, spk = np.array(ys), np.array(groups), np.array(spk)
-    out = {"mode": f"{folds}-fold GroupKFold by video_url, AnnoMI coarse labels", "backend": backend,
-           "tuned": tune}
+    out = {
+        "mode": f"{folds}-fold GroupKFold by video_url, AnnoMI coarse labels",
+        "backend": backend,
+        "tuned": tune,
+    }
     grid = [{"C": c} for c in (0.3, 1.0, 3.0)]
-    for speaker, name, classes in (("counselor", "therapist", THERAPIST_CLASSES),
-                                   ("counselee", "client", CLIENT_CLASSES)):
+    for speaker, name, classes in (
+        ("counselor", "therapist", THERAPIST_CLASSES),
+        ("counselee", "client", CLIENT_CLASSES),
+    ):
         idx = np.where(spk == speaker)[0]
         X = [recs[i] for i in idx]
         y, g = ys[idx], groups[idx]
@@ -242,8 +307,15 @@ def cv_annomi(rows: Sequence[dict], *, backend: str = "use", folds: int = 5, tun
     return out
 
 
-def held_out(rows: Sequence[dict], *, seed: int = 0, test_fraction: float = 0.2, backend: str = "use",
-             cache_dir: str | None = None, lang: str | None = None) -> dict:
+def held_out(
+    rows: Sequence[dict],
+    *,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+    backend: str = "use",
+    cache_dir: str | None = None,
+    lang: str | None = None,
+) -> dict:
     """Train on the corpus minus held-out sessions; report on the held-out sessions, by language."""
     from .model.embed import Embedder
     from .model.labeller import fit_label_model, records_for_rows
@@ -255,9 +327,14 @@ def held_out(rows: Sequence[dict], *, seed: int = 0, test_fraction: float = 0.2,
     if cache_dir:
         emb.save_cache()
     preds = predict_rows(model, test)
-    out = {"mode": f"held-out sessions (test_fraction={test_fraction}, seed={seed})",
-           "train_sessions": len(group_sessions(train)), "test_sessions": len(group_sessions(test)),
-           "train_rows": len(train), "test_rows": len(test), "by_language": {}}
+    out = {
+        "mode": f"held-out sessions (test_fraction={test_fraction}, seed={seed})",
+        "train_sessions": len(group_sessions(train)),
+        "test_sessions": len(group_sessions(test)),
+        "train_rows": len(train),
+        "test_rows": len(test),
+        "by_language": {},
+    }
     for lg in ("id", "en"):
         if lang and lg != lang:
             continue
@@ -280,9 +357,11 @@ def held_out(rows: Sequence[dict], *, seed: int = 0, test_fraction: float = 0.2,
 def _fmt_report(title: str, rep: dict, show_confusion: bool = True) -> str:
     if not rep or not rep.get("n"):
         return f"{title}: no utterances\n"
-    lines = [f"{title}  (n={rep['n']})",
-             f"  macro-F1 {rep['macro_f1']:.3f}   accuracy {rep['accuracy']:.3f}   Cohen's kappa {rep['kappa']:.3f}",
-             f"  {'label':<24}{'prec':>7}{'recall':>8}{'F1':>7}{'n':>6}"]
+    lines = [
+        f"{title}  (n={rep['n']})",
+        f"  macro-F1 {rep['macro_f1']:.3f}   accuracy {rep['accuracy']:.3f}   Cohen's kappa {rep['kappa']:.3f}",
+        f"  {'label':<24}{'prec':>7}{'recall':>8}{'F1':>7}{'n':>6}",
+    ]
     for lab, m in rep["per_label"].items():
         lines.append(f"  {lab:<24}{m['precision']:>7.3f}{m['recall']:>8.3f}{m['f1']:>7.3f}{m['support']:>6}")
     if show_confusion and rep.get("confusion"):
@@ -299,8 +378,10 @@ def _fmt_sets(title: str, scores: dict) -> str:
     lines = [title, f"  {'id':<24}{'prec':>7}{'recall':>8}{'F1':>7}{'n':>6}{'pred':>6}"]
     for k, m in scores.items():
         if m["support"] or m["predicted"]:
-            lines.append(f"  {k:<24}{m['precision']:>7.3f}{m['recall']:>8.3f}{m['f1']:>7.3f}"
-                         f"{m['support']:>6}{m['predicted']:>6}")
+            lines.append(
+                f"  {k:<24}{m['precision']:>7.3f}{m['recall']:>8.3f}{m['f1']:>7.3f}"
+                f"{m['support']:>6}{m['predicted']:>6}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -312,8 +393,11 @@ def _fmt_eval(res: dict, header: str = "") -> str:
     if "stage" in res:
         parts.append(_fmt_report("Stages", res["stage"]))
     if "tasks_session" in res:
-        parts.append(_fmt_sets(f"Stage tasks per session (macro-F1 {res['tasks_session_macro_f1']})",
-                               res["tasks_session"]))
+        parts.append(
+            _fmt_sets(
+                f"Stage tasks per session (macro-F1 {res['tasks_session_macro_f1']})", res["tasks_session"]
+            )
+        )
         parts.append(_fmt_sets("Stage tasks per utterance", res["tasks_utterance"]))
     if "flags" in res:
         parts.append(_fmt_sets("Flags (counselee utterances)", res["flags"]))
@@ -329,14 +413,26 @@ def _print(obj, as_json: bool, text: str) -> None:
 
 # --- commands -------------------------------------------------------------------------------------
 def _train_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="jalin train", description="Train the utterance-labelling model on a labelled corpus.",
-                epilog="example: jalin train --data jalin/analysis/data/corpus --out /tmp/model.joblib --seed 0")
-    p.add_argument("--data", action="append", metavar="PATH",
-                   help="corpus JSONL file, folder or glob (repeatable; default: the shipped corpus)")
-    p.add_argument("--out", metavar="PATH",
-                   help="artifact file or folder (default: the package's data/models, replacing the old artifact)")
+    p = _Parser(
+        prog="jalin train",
+        description="Train the utterance-labelling model on a labelled corpus.",
+        epilog="example: jalin train --data jalin/analysis/data/corpus --out /tmp/model.joblib --seed 0",
+    )
+    p.add_argument(
+        "--data",
+        action="append",
+        metavar="PATH",
+        help="corpus JSONL file, folder or glob (repeatable; default: the shipped corpus)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="PATH",
+        help="artifact file or folder (default: the package's data/models, replacing the old artifact)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
-    p.add_argument("--backend", choices=("use", "e5"), default="use", help="sentence embeddings (default use)")
+    p.add_argument(
+        "--backend", choices=("use", "e5"), default="use", help="sentence embeddings (default use)"
+    )
     p.add_argument("--cache-dir", metavar="DIR", help="cache embeddings here between runs (optional)")
     return p
 
@@ -370,28 +466,42 @@ def train_main(argv: Sequence[str] | None = None) -> int:
             if old.resolve() != path.resolve():
                 old.unlink()
     size = os.path.getsize(path) / 1e6
-    print(f"trained {model.version} on {model.meta['n_rows']} utterances ({model.meta['n_sessions']} sessions) "
-          f"in {time.perf_counter() - t0:.0f} s")
+    print(
+        f"trained {model.version} on {model.meta['n_rows']} utterances ({model.meta['n_sessions']} sessions) "
+        f"in {time.perf_counter() - t0:.0f} s"
+    )
     print(f"wrote {path} ({size:.1f} MB)")
     return 0
 
 
 def _eval_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="jalin evaluate",
-                description="Score a model on labelled data (corpus JSONL, CSV with speaker,text,label, or AnnoMI CSV).",
-                epilog="examples: jalin evaluate corpus/ --lang id; jalin evaluate AnnoMI-simple.csv --cv-annomi; "
-                       "jalin evaluate --held-out")
+    p = _Parser(
+        prog="jalin evaluate",
+        description="Score a model on labelled data (corpus JSONL, CSV with speaker,text,label, or AnnoMI CSV).",
+        epilog="examples: jalin evaluate corpus/ --lang id; jalin evaluate AnnoMI-simple.csv --cv-annomi; "
+        "jalin evaluate --held-out",
+    )
     p.add_argument("data", nargs="*", metavar="DATA", help="labelled JSONL/CSV file(s), folder or glob")
     p.add_argument("--model", metavar="PATH", help="model artifact (default: the shipped model)")
-    p.add_argument("--cv-annomi", action="store_true",
-                   help="AnnoMI: train and test the same architecture with 5-fold GroupKFold by video_url")
-    p.add_argument("--tune", action="store_true", help="with --cv-annomi: choose C by inner CV on each training part")
-    p.add_argument("--held-out", action="store_true",
-                   help="train on the corpus minus held-out sessions, report on them by language")
+    p.add_argument(
+        "--cv-annomi",
+        action="store_true",
+        help="AnnoMI: train and test the same architecture with 5-fold GroupKFold by video_url",
+    )
+    p.add_argument(
+        "--tune", action="store_true", help="with --cv-annomi: choose C by inner CV on each training part"
+    )
+    p.add_argument(
+        "--held-out",
+        action="store_true",
+        help="train on the corpus minus held-out sessions, report on them by language",
+    )
     p.add_argument("--lang", choices=("id", "en"), help="only sessions in this language")
     p.add_argument("--seed", type=int, default=0, help="split seed / random_state for --held-out (default 0)")
     p.add_argument("--folds", type=int, default=5, help="folds for --cv-annomi (default 5)")
-    p.add_argument("--backend", choices=("use", "e5"), default="use", help="embeddings for --cv-annomi/--held-out")
+    p.add_argument(
+        "--backend", choices=("use", "e5"), default="use", help="embeddings for --cv-annomi/--held-out"
+    )
     p.add_argument("--cache-dir", metavar="DIR", help="cache embeddings here between runs (optional)")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return p
@@ -409,35 +519,56 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
             if args.cv_annomi:
                 raise UsageError("jalin evaluate: --held-out and --cv-annomi cannot be combined")
             rows = load_corpus(args.data or None)
-            res = held_out(rows, seed=args.seed, backend=args.backend, cache_dir=args.cache_dir, lang=args.lang)
-            text = [f"{res['mode']}: trained on {res['train_sessions']} sessions ({res['train_rows']} utterances), "
-                    f"tested on {res['test_sessions']} sessions ({res['test_rows']} utterances)",
-                    f"majority baseline macro-F1: {res['majority_baseline_macro_f1']}\n"]
+            res = held_out(
+                rows, seed=args.seed, backend=args.backend, cache_dir=args.cache_dir, lang=args.lang
+            )
+            text = [
+                (
+                    f"{res['mode']}: trained on {res['train_sessions']} sessions ({res['train_rows']} utterances), "
+                    f"tested on {res['test_sessions']} sessions ({res['test_rows']} utterances)"
+                ),
+                f"majority baseline macro-F1: {res['majority_baseline_macro_f1']}\n",
+            ]
             for lg, r in res["by_language"].items():
                 text.append(_fmt_eval(r, f"===== language: {lg} ====="))
             _print(res, args.json, "\n".join(text))
             return 0
         if not args.data:
             raise UsageError("jalin evaluate: give DATA (a labelled JSONL/CSV or AnnoMI CSV) or --held-out")
-        annomi = [d for d in args.data if d.lower().endswith(".csv") and os.path.isfile(d) and is_annomi_csv(d)]
+        annomi = [
+            d for d in args.data if d.lower().endswith(".csv") and os.path.isfile(d) and is_annomi_csv(d)
+        ]
         if annomi:
             if len(args.data) > 1:
                 raise UsageError("jalin evaluate: give one AnnoMI CSV at a time")
             rows = read_annomi(annomi[0])
             if args.cv_annomi:
                 log = (lambda m: print(m, file=sys.stderr)) if not args.json else None
-                res = cv_annomi(rows, backend=args.backend, folds=args.folds, tune=args.tune,
-                                cache_dir=args.cache_dir, random_state=args.seed, log=log)
+                res = cv_annomi(
+                    rows,
+                    backend=args.backend,
+                    folds=args.folds,
+                    tune=args.tune,
+                    cache_dir=args.cache_dir,
+                    random_state=args.seed,
+                    log=log,
+                )
             else:
                 model = load_model(args.model)
                 res = evaluate_annomi_shipped(model, rows)
                 res["model_version"] = model.version
-            text = (f"AnnoMI: {res['mode']}\n" + _fmt_report("Therapist (4 classes)", res["therapist"])
-                    + "\n" + _fmt_report("Client (3 classes)", res["client"]))
+            text = (
+                f"AnnoMI: {res['mode']}\n"
+                + _fmt_report("Therapist (4 classes)", res["therapist"])
+                + "\n"
+                + _fmt_report("Client (3 classes)", res["client"])
+            )
             _print(res, args.json, text)
             return 0
         if args.cv_annomi:
-            raise UsageError("jalin evaluate: --cv-annomi needs AnnoMI's CSV (AnnoMI-simple.csv or AnnoMI-full.csv)")
+            raise UsageError(
+                "jalin evaluate: --cv-annomi needs AnnoMI's CSV (AnnoMI-simple.csv or AnnoMI-full.csv)"
+            )
         rows = []
         jsonl = []
         for d in args.data:

@@ -234,3 +234,16 @@ class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label=_("Search"))
     status = forms.ChoiceField(required=False, choices=[("", _("All statuses")), *Case.Status.choices])
     stage = forms.ChoiceField(required=False, choices=[("", _("All stages")), *Stage.choices])
+
+
+def _sane_date(value) -> None:
+    """Refuse dates a browser's free-typed year can produce (0571, 9999) before they are stored."""
+    if value is not None and not 1900 <= value.year <= 2200:
+        raise forms.ValidationError(_("Check the year: it must be between 1900 and 2200."))
+
+
+for _form in (NewCaseForm, CaseForm, ContractForm, SessionForm, ActionStepForm, FollowUpForm, AppointmentForm,
+              ReferralForm, HomeVisitForm, ConferenceForm, CounseleeForm):
+    for _field in _form.base_fields.values():
+        if isinstance(_field, (forms.DateField, forms.DateTimeField)):
+            _field.validators.append(_sane_date)

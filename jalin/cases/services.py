@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jalin.audit.services import record
+from jalin.privacy.consent import require_processing
 
 from . import stages
 from .models import (
@@ -116,6 +117,7 @@ def update_counselee(counselee: Counselee, *, actor, data: dict, request=None) -
 
 @transaction.atomic
 def open_case(*, actor, counselee: Counselee, data: dict, request=None) -> Case:
+    require_processing(counselee)
     case = Case(counselee=counselee, counselor=actor, opened_on=data.pop("opened_on", None) or timezone.localdate(),
                 **data)
     _save_with_code(case, "KS")
@@ -144,7 +146,7 @@ def set_task(case: Case, task: str, done: bool, *, actor, session=None, source=C
         raise ServiceError(_("Unknown stage task."))
     _ensure_open(case)
     if done:
-        _, created = CaseTask.objects.get_or_create(
+        _task, created = CaseTask.objects.get_or_create(
             case=case, task=task, defaults={"done_by": actor, "session": session, "source": source})
         if created:
             _event(case, CaseEvent.Kind.TASK, actor=actor, code=task, to_stage=case.stage)
@@ -234,6 +236,7 @@ def reopen_case(case: Case, *, actor, expected_version: int | None, reason: str,
 @transaction.atomic
 def agree_contract(case: Case, *, actor, data: dict, request=None) -> ContractVersion:
     _ensure_open(case)
+    require_processing(case.counselee)
     if data["period_end"] < data["period_start"]:
         raise ServiceError(_("The contract period ends before it starts."))
     number = (case.contract_versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -250,6 +253,7 @@ def agree_contract(case: Case, *, actor, data: dict, request=None) -> ContractVe
 @transaction.atomic
 def record_session(case: Case, *, actor, data: dict, request=None) -> CounselingSession:
     _ensure_open(case)
+    require_processing(case.counselee)
     number = (case.sessions.aggregate(n=Max("number"))["n"] or 0) + 1
     session = CounselingSession.objects.create(case=case, number=number, created_by=actor, **data)
     if case.status == Case.Status.BARU:
@@ -292,6 +296,7 @@ def save_action_step(step: ActionStep, *, actor, request=None) -> ActionStep:
     creating = step.pk is None
     if creating:
         _ensure_open(step.case)
+        require_processing(step.case.counselee)
     _save_child(step, "action_step.create" if creating else "action_step.update", actor=actor, request=request)
     if creating:
         CaseTask.objects.get_or_create(case=step.case, task="action_plan", defaults={"done_by": actor})
@@ -301,6 +306,8 @@ def save_action_step(step: ActionStep, *, actor, request=None) -> ActionStep:
 @transaction.atomic
 def save_follow_up(follow_up: FollowUp, *, actor, request=None) -> FollowUp:
     creating = follow_up.pk is None
+    if creating:
+        require_processing(follow_up.case.counselee)
     return _save_child(follow_up, "follow_up.create" if creating else "follow_up.update", actor=actor,
                        request=request)
 
@@ -310,6 +317,7 @@ def save_appointment(appointment: Appointment, *, actor, request=None) -> Appoin
     creating = appointment.pk is None
     if creating:
         _ensure_open(appointment.case)
+        require_processing(appointment.case.counselee)
         if appointment.starts_at < timezone.now() - timedelta(minutes=5):
             raise ServiceError(_("A new appointment must be in the future."))
     _save_child(appointment, "appointment.create" if creating else "appointment.update", actor=actor,
@@ -322,6 +330,7 @@ def save_appointment(appointment: Appointment, *, actor, request=None) -> Appoin
 @transaction.atomic
 def save_home_visit(visit: HomeVisit, *, actor, request=None) -> HomeVisit:
     if visit.pk is None:
+        require_processing(visit.case.counselee)
         visit.created_by = actor
     return _save_child(visit, "home_visit.save", actor=actor, request=request)
 
@@ -332,6 +341,7 @@ def save_conference(conference: CaseConference, *, actor, request=None) -> CaseC
         raise ServiceError(_("A case conference is a closed meeting: confirm the participants agreed to keep "
                              "it confidential."))
     if conference.pk is None:
+        require_processing(conference.case.counselee)
         conference.created_by = actor
     return _save_child(conference, "conference.save", actor=actor, request=request)
 
@@ -355,6 +365,7 @@ def refer_case(referral: Referral, *, actor, expected_version: int | None, reque
     """Alih tangan kasus: record the referral and move the case to 'dirujuk'."""
     case = referral.case
     _ensure_open(case)
+    require_processing(case.counselee)
     problems = _referral_problems(referral)
     if problems:
         raise ServiceError(*problems)

@@ -91,6 +91,11 @@ def dashboard(request):
         extra["alerts"] = open_alerts_for_user(request.user)
     except ImportError:
         pass
+    try:  # data subject requests past their 3 x 24-hour deadline, for the counselor handling them
+        from jalin.privacy.services import overdue_requests_for_user
+        extra["overdue_requests"] = overdue_requests_for_user(request.user)
+    except ImportError:
+        pass
     return render(request, "cases/dashboard.html", {
         "by_stage": by_stage, "todays": todays, "upcoming": upcoming, "overdue": overdue,
         "overdue_steps": overdue_steps, "open_count": open_cases.count(), **extra,

@@ -79,6 +79,7 @@ class Alert(models.Model):
     class Source(models.TextChoices):
         MEASURE = "measure", _("Measure")
         TRANSCRIPT = "transcript", _("Transcript")
+        BREAK_GLASS = "break_glass", _("Emergency access")
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="alerts")
     administration = models.ForeignKey(Administration, null=True, blank=True, on_delete=models.CASCADE,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jalin.audit.services import record
 from jalin.cases.services import ServiceError
+from jalin.privacy.consent import require_processing
 
 from .instruments import AnswerError, evaluate_alerts, get_instrument, score
 from .instruments.scoring import Score
@@ -65,6 +66,7 @@ def record_administration(case, *, instrument_code: str, lang: str, answers, act
     """Score and store one administration, then raise the alerts it triggers. All or nothing."""
     if not case.is_open and mode == Administration.Mode.IN_SESSION:
         raise ServiceError(_("This case is closed. Reopen it before changing it."))
+    require_processing(case.counselee)
     instrument = get_instrument(instrument_code, lang)
     result = score(instrument, answers)  # AnswerError propagates: nothing is stored
     administration = Administration.objects.create(
@@ -91,6 +93,7 @@ def create_link(case, *, actor, instrument_code: str, lang: str, hours: int = LI
         raise ServiceError(_("This case is closed. Reopen it before changing it."))
     if not 1 <= hours <= LINK_HOURS_MAX:
         raise ServiceError(_("A link is valid for 1 hour to 14 days."))
+    require_processing(case.counselee)
     instrument = get_instrument(instrument_code, lang)
     if instrument.placeholder_wording:
         raise ServiceError(_("This instrument has no licensed item wording loaded; it cannot be sent."))

@@ -191,7 +191,9 @@ def fill_link(request, token):
                 return render(request, "measures/link_thanks.html", {})
         response = render(request, "measures/fill.html", {"instrument": instrument, "form": form,
                                                           "lang": link.language})
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": Chromium then sends "Origin: null" with the form post and CSRF refuses it.
+    # "same-origin" still keeps the token in this URL from reaching any other site.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -11,8 +11,13 @@ from jalin.analysis.types import Transcript, Utterance
 SESSION_ID = [
     ("counselor", "Selamat pagi, Dinda. Silakan duduk, santai saja."),
     ("counselee", "Pagi, Bu."),
-    ("counselor", "Sebelum mulai, yang kita bicarakan di sini rahasia, kecuali kalau ada bahaya untukmu atau "
-                  "orang lain. Kita punya sekitar 30 menit."),
+    (
+        "counselor",
+        (
+            "Sebelum mulai, yang kita bicarakan di sini rahasia, kecuali kalau ada bahaya untukmu atau "
+            "orang lain. Kita punya sekitar 30 menit."
+        ),
+    ),
     ("counselee", "Iya, Bu."),
     ("counselor", "Apa yang ingin kamu ceritakan hari ini?"),
     ("counselee", "Aku capek hidup, Bu. Kadang pengen menghilang aja."),
@@ -32,8 +37,13 @@ SESSION_ID = [
 
 
 def transcript(lines=SESSION_ID, **kw) -> Transcript:
-    return Transcript([Utterance(index=i, speaker=s, text=t, is_silence=t == "[diam]", line=i + 1)
-                       for i, (s, t) in enumerate(lines)], **kw)
+    return Transcript(
+        [
+            Utterance(index=i, speaker=s, text=t, is_silence=t == "[diam]", line=i + 1)
+            for i, (s, t) in enumerate(lines)
+        ],
+        **kw,
+    )
 
 
 def small_corpus(tmp_path: Path, per_lang: int = 6, skip: int = 0) -> tuple[Path, list[dict]]:
@@ -42,7 +52,7 @@ def small_corpus(tmp_path: Path, per_lang: int = 6, skip: int = 0) -> tuple[Path
     chosen: list[dict] = []
     counts = {"id": 0, "en": 0}
     skipped = {"id": 0, "en": 0}
-    for sid, srows in group_sessions(rows).items():
+    for srows in group_sessions(rows).values():
         lang = srows[0]["lang"]
         if skipped[lang] < skip:
             skipped[lang] += 1
@@ -52,6 +62,8 @@ def small_corpus(tmp_path: Path, per_lang: int = 6, skip: int = 0) -> tuple[Path
             chosen += srows
     path = tmp_path / "tiny.jsonl"
     with open(path, "w", encoding="utf-8") as fh:
-        for r in chosen:
-            fh.write(json.dumps({k: v for k, v in r.items() if not k.startswith("_")}, ensure_ascii=False) + "\n")
+        fh.writelines(
+            json.dumps({k: v for k, v in r.items() if not k.startswith("_")}, ensure_ascii=False) + "\n"
+            for r in chosen
+        )
     return path, chosen

@@ -7,13 +7,32 @@ from pathlib import Path
 
 import pytest
 
-from jalin.analysis.annomi import (CLIENT_CLASSES, FINE_TO_CLIENT, FINE_TO_THERAPIST, THERAPIST_CLASSES,
-                                   AnnoMIError, is_annomi_csv, read_annomi, to_coarse)
+from jalin.analysis.annomi import (
+    CLIENT_CLASSES,
+    FINE_TO_CLIENT,
+    FINE_TO_THERAPIST,
+    THERAPIST_CLASSES,
+    AnnoMIError,
+    is_annomi_csv,
+    read_annomi,
+    to_coarse,
+)
 from jalin.analysis.taxonomy import taxonomy
 
 ANNOMI = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "annomi"
-SIMPLE_COLS = ["transcript_id", "mi_quality", "video_title", "video_url", "topic", "utterance_id", "interlocutor",
-               "timestamp", "utterance_text", "main_therapist_behaviour", "client_talk_type"]
+SIMPLE_COLS = [
+    "transcript_id",
+    "mi_quality",
+    "video_title",
+    "video_url",
+    "topic",
+    "utterance_id",
+    "interlocutor",
+    "timestamp",
+    "utterance_text",
+    "main_therapist_behaviour",
+    "client_talk_type",
+]
 
 
 def _simple(tmp_path, rows):
@@ -41,10 +60,37 @@ def test_every_fine_label_maps_to_a_coarse_class() -> None:
 
 
 def test_read_simple_csv(tmp_path) -> None:
-    p = _simple(tmp_path, [
-        [0, "high", "t", "u1", "x", 1, "client", "00:00:02", "I guess I could cut down.", "n/a", "change"],
-        [0, "high", "t", "u1", "x", 0, "therapist", "00:00:01", "How much do you drink?", "question", "n/a"],
-    ])
+    p = _simple(
+        tmp_path,
+        [
+            [
+                0,
+                "high",
+                "t",
+                "u1",
+                "x",
+                1,
+                "client",
+                "00:00:02",
+                "I guess I could cut down.",
+                "n/a",
+                "change",
+            ],
+            [
+                0,
+                "high",
+                "t",
+                "u1",
+                "x",
+                0,
+                "therapist",
+                "00:00:01",
+                "How much do you drink?",
+                "question",
+                "n/a",
+            ],
+        ],
+    )
     assert is_annomi_csv(p)
     rows = read_annomi(p)
     assert [r["utterance_id"] for r in rows] == [0, 1]

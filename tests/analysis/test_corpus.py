@@ -6,11 +6,29 @@ import json
 
 import pytest
 
-from jalin.analysis.corpus import (CorpusError, corpus_hash, group_sessions, held_out_split, load_corpus,
-                                   load_labelled_csv, shipped_corpus_paths)
+from jalin.analysis.corpus import (
+    CorpusError,
+    corpus_hash,
+    group_sessions,
+    held_out_split,
+    load_corpus,
+    load_labelled_csv,
+    shipped_corpus_paths,
+)
 
-GOOD = {"session": "s1", "lang": "id", "setting": "school", "register": "kamu", "index": 0, "speaker": "counselor",
-        "text": "Selamat pagi.", "label": "opening", "flags": [], "stage": "awal", "tasks": ["rapport"]}
+GOOD = {
+    "session": "s1",
+    "lang": "id",
+    "setting": "school",
+    "register": "kamu",
+    "index": 0,
+    "speaker": "counselor",
+    "text": "Selamat pagi.",
+    "label": "opening",
+    "flags": [],
+    "stage": "awal",
+    "tasks": ["rapport"],
+}
 
 
 def _write(tmp_path, rows, name="c.jsonl"):
@@ -26,16 +44,19 @@ def test_shipped_corpus_is_valid_and_has_both_languages() -> None:
     assert shipped_corpus_paths()
 
 
-@pytest.mark.parametrize("bad,expect", [
-    ('{"session": "s1", "speaker": "counselor"', "invalid JSON"),
-    ({**GOOD, "label": "disclosure"}, "not a counselor label"),
-    ({**GOOD, "speaker": "teacher"}, "'speaker' must be counselor or counselee"),
-    ({**GOOD, "flags": ["danger"]}, "'flags'"),
-    ({**GOOD, "tasks": ["homework"]}, "unknown stage task"),
-    ({**GOOD, "stage": "middle"}, "'stage'"),
-    ({**GOOD, "lang": "fr"}, "'lang'"),
-    ({k: v for k, v in GOOD.items() if k != "text"}, "missing field 'text'"),
-])
+@pytest.mark.parametrize(
+    "bad,expect",
+    [
+        ('{"session": "s1", "speaker": "counselor"', "invalid JSON"),
+        ({**GOOD, "label": "disclosure"}, "not a counselor label"),
+        ({**GOOD, "speaker": "teacher"}, "'speaker' must be counselor or counselee"),
+        ({**GOOD, "flags": ["danger"]}, "'flags'"),
+        ({**GOOD, "tasks": ["homework"]}, "unknown stage task"),
+        ({**GOOD, "stage": "middle"}, "'stage'"),
+        ({**GOOD, "lang": "fr"}, "'lang'"),
+        ({k: v for k, v in GOOD.items() if k != "text"}, "missing field 'text'"),
+    ],
+)
 def test_invalid_rows_name_file_and_line(tmp_path, bad, expect) -> None:
     p = _write(tmp_path, [GOOD, bad])
     with pytest.raises(CorpusError) as err:
@@ -87,9 +108,12 @@ def test_corpus_hash_changes_with_content() -> None:
 
 def test_labelled_csv(tmp_path) -> None:
     p = tmp_path / "x.csv"
-    p.write_text("speaker,text,label\ncounselor,Apa kabar?,opening\ncounselee,Baik Bu,neutral\n", encoding="utf-8")
+    p.write_text(
+        "speaker,text,label\nKonselor,Apa kabar?,opening\nclient,Baik Bu,neutral\n", encoding="utf-8"
+    )
     rows = load_labelled_csv(p)
     assert [r["label"] for r in rows] == ["opening", "neutral"]
+    assert [r["speaker"] for r in rows] == ["counselor", "counselee"]
     bad = tmp_path / "bad.csv"
     bad.write_text("who,what\nx,y\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="speaker,text,label"):

@@ -15,6 +15,7 @@ import jalin.analysis.model as model_pkg
 from jalin.analysis.corpus import corpus_hash, load_corpus
 from jalin.analysis.errors import ModelError
 from jalin.analysis.model import LabelModel, default_model_path, load_model
+from jalin.analysis.model.lexicon import lexicon_hash
 from jalin.analysis.model.persist import FORMAT_VERSION
 from jalin.analysis.taxonomy import taxonomy
 
@@ -49,6 +50,8 @@ def test_shipped_artifact_matches_shipped_corpus(model) -> None:
     # retrain with `jalin train` whenever the corpus changes
     assert model.meta["corpus_hash"] == corpus_hash(load_corpus())
     assert model.version.endswith("+" + model.meta["corpus_hash"])
+    # lexicon cues are features: the artifact must be trained with the shipped lexicon
+    assert model.meta["lexicon_hash"] == lexicon_hash()
 
 
 def test_predict_fills_every_field(labelled) -> None:
@@ -96,10 +99,16 @@ def test_obvious_labels(labelled) -> None:
 
 
 def test_english_and_empty_transcripts(model) -> None:
-    out = model.predict(transcript([("counselor", "Hi Sam, come on in, take a seat."),
-                                    ("counselee", "Thanks."),
-                                    ("counselor", "What brings you here today?"),
-                                    ("counselee", "Honestly, sometimes I think everyone would be better off without me.")]))
+    out = model.predict(
+        transcript(
+            [
+                ("counselor", "Hi Sam, come on in, take a seat."),
+                ("counselee", "Thanks."),
+                ("counselor", "What brings you here today?"),
+                ("counselee", "Honestly, sometimes I think everyone would be better off without me."),
+            ]
+        )
+    )
     assert out[0].label == "opening" and out[2].label == "open_question"
     assert out[3].flags == ["risk_self"]
     assert model.predict(transcript([])) == []
@@ -139,10 +148,13 @@ def test_incompatible_model_version(tmp_path, model) -> None:
 
 
 def test_model_package_never_imports_django() -> None:
-    script = ("import sys; import jalin.analysis.model, jalin.analysis.training, jalin.analysis.corpus, "
-              "jalin.analysis.annomi; m = jalin.analysis.model.load_model(); "
-              "assert not [k for k in sys.modules if k == 'django' or k.startswith('django.')]; print('ok')")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                          check=False)
+    script = (
+        "import sys; import jalin.analysis.model, jalin.analysis.training, jalin.analysis.corpus, "
+        "jalin.analysis.annomi; m = jalin.analysis.model.load_model(); "
+        "assert not [k for k in sys.modules if k == 'django' or k.startswith('django.')]; print('ok')"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"

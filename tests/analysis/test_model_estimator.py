@@ -17,12 +17,30 @@ from jalin.analysis.model.stages import StageSequencer
 from jalin.analysis.model.tasks import TaskDetector
 
 TEXTS = {
-    "open_question": ["Apa yang kamu rasakan?", "Bagaimana ceritanya?", "What happened then?", "Bagaimana sekolahmu?",
-                      "Coba ceritakan lebih lanjut.", "How do you feel about it?"],
-    "reflection_feeling": ["Kamu tampaknya kecewa sekali.", "Kedengarannya kamu sedih.", "You sound worried.",
-                           "Sepertinya kamu marah.", "It sounds like you're scared.", "Kamu merasa bersalah."],
-    "advice": ["Sebaiknya kamu belajar lebih awal.", "Kamu harus minta maaf.", "You should talk to her.",
-               "Coba nanti malam kamu tidur cepat.", "You need to get more sleep.", "Lebih baik kamu istirahat."],
+    "open_question": [
+        "Apa yang kamu rasakan?",
+        "Bagaimana ceritanya?",
+        "What happened then?",
+        "Bagaimana sekolahmu?",
+        "Coba ceritakan lebih lanjut.",
+        "How do you feel about it?",
+    ],
+    "reflection_feeling": [
+        "Kamu tampaknya kecewa sekali.",
+        "Kedengarannya kamu sedih.",
+        "You sound worried.",
+        "Sepertinya kamu marah.",
+        "It sounds like you're scared.",
+        "Kamu merasa bersalah.",
+    ],
+    "advice": [
+        "Sebaiknya kamu belajar lebih awal.",
+        "Kamu harus minta maaf.",
+        "You should talk to her.",
+        "Coba nanti malam kamu tidur cepat.",
+        "You need to get more sleep.",
+        "Lebih baik kamu istirahat.",
+    ],
 }
 
 
@@ -38,7 +56,12 @@ def _data():
     return build_records(speakers, texts, E), np.array(y)
 
 
-ESTIMATORS = [UtteranceClassifier(min_df=1), StageSequencer(), TaskDetector(tasks=("exploration",)), RiskDetector()]
+ESTIMATORS = [
+    UtteranceClassifier(min_df=1),
+    StageSequencer(),
+    TaskDetector(tasks=("exploration",)),
+    RiskDetector(),
+]
 
 
 @pytest.mark.parametrize("est", ESTIMATORS, ids=lambda e: type(e).__name__)
@@ -97,7 +120,9 @@ def test_fit_rejects_bad_input() -> None:
 def test_task_detector_thresholds_are_learned_per_task() -> None:
     X, _ = _data()
     Y = [["exploration"] if i % 6 in (0, 1, 4) else [] for i in range(len(X))]
-    det = TaskDetector(tasks=("exploration", "referral"), min_positive=2).fit(X, Y, groups=[i // 3 for i in range(len(X))])
+    det = TaskDetector(tasks=("exploration", "referral"), min_positive=2).fit(
+        X, Y, groups=[i // 3 for i in range(len(X))]
+    )
     assert det.tasks_ == ("exploration", "referral")
     assert np.isinf(det.thresholds_[1])  # no examples of referral -> never reported
     out = det.predict(X)

@@ -14,48 +14,54 @@ def _flags(text: str) -> set[str]:
     return {h.flag for h in lexicon().risk_hits(text) if h.tier in ("direct", "indirect")}
 
 
-@pytest.mark.parametrize("text,flag", [
-    # Indonesian, direct
-    ("Aku pernah kepikiran bunuh diri, Bu.", "risk_self"),
-    ("Rasanya pengen mati aja.", "risk_self"),
-    ("Kemarin aku nyayat tangan pakai cutter.", "risk_self"),
-    # Indonesian, indirect (the domain brief's examples)
-    ("Capek hidup, Bu.", "risk_self"),
-    ("Aku pengen menghilang aja.", "risk_self"),
-    ("Percuma hidup kayak gini.", "risk_self"),
-    ("Mending aku nggak ada.", "risk_self"),
-    ("Semua orang lebih baik tanpa aku.", "risk_self"),
-    ("Kadang mikir, kalau aku nggak ada juga nggak ada yang nyariin.", "risk_self"),
-    ("Sumpah, besok gue bawa pisau ke sekolah.", "risk_others"),
-    ("Bapak suka mukul aku pakai sabuk kalau mabuk.", "abuse"),
-    ("Aku dipukul sama ayah tiap malam.", "abuse"),
-    ("Om tetangga suka pegang-pegang.", "abuse"),
-    # English
-    ("Sometimes I want to kill myself.", "risk_self"),
-    ("Everyone would be better off without me.", "risk_self"),
-    ("I just don't want to be here anymore.", "risk_self"),
-    ("What's the point of living anyway.", "risk_self"),
-    ("I'm tired of living like this.", "risk_self"),
-    ("I'm going to make him pay. I'll bring a knife.", "risk_others"),
-    ("My stepdad hits me when he drinks.", "abuse"),
-])
+@pytest.mark.parametrize(
+    "text,flag",
+    [
+        # Indonesian, direct
+        ("Aku pernah kepikiran bunuh diri, Bu.", "risk_self"),
+        ("Rasanya pengen mati aja.", "risk_self"),
+        ("Kemarin aku nyayat tangan pakai cutter.", "risk_self"),
+        # Indonesian, indirect (the domain brief's examples)
+        ("Capek hidup, Bu.", "risk_self"),
+        ("Aku pengen menghilang aja.", "risk_self"),
+        ("Percuma hidup kayak gini.", "risk_self"),
+        ("Mending aku nggak ada.", "risk_self"),
+        ("Semua orang lebih baik tanpa aku.", "risk_self"),
+        ("Kadang mikir, kalau aku nggak ada juga nggak ada yang nyariin.", "risk_self"),
+        ("Sumpah, besok gue bawa pisau ke sekolah.", "risk_others"),
+        ("Bapak suka mukul aku pakai sabuk kalau mabuk.", "abuse"),
+        ("Aku dipukul sama ayah tiap malam.", "abuse"),
+        ("Om tetangga suka pegang-pegang.", "abuse"),
+        # English
+        ("Sometimes I want to kill myself.", "risk_self"),
+        ("Everyone would be better off without me.", "risk_self"),
+        ("I just don't want to be here anymore.", "risk_self"),
+        ("What's the point of living anyway.", "risk_self"),
+        ("I'm tired of living like this.", "risk_self"),
+        ("I'm going to make him pay. I'll bring a knife.", "risk_others"),
+        ("My stepdad hits me when he drinks.", "abuse"),
+    ],
+)
 def test_risk_phrases_are_flagged(text: str, flag: str) -> None:
     assert flag in _flags(text)
 
 
-@pytest.mark.parametrize("text", [
-    "Capek banget sama tugas, Bu.",
-    "Aduh, mati gaya aku di kelas.",
-    "Pengen ngilang dari grup chat sebentar.",
-    "HP aku mati terus.",
-    "Aku belajar mati-matian buat ujian.",
-    "I'm dying to see the results!",
-    "That exam killed me.",
-    "My mom is going to kill me if I'm late.",
-    "I'm so tired of homework.",
-    "Hit me up after school.",
-    "Mama nampar meja terus aku banting pintu.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Capek banget sama tugas, Bu.",
+        "Aduh, mati gaya aku di kelas.",
+        "Pengen ngilang dari grup chat sebentar.",
+        "HP aku mati terus.",
+        "Aku belajar mati-matian buat ujian.",
+        "I'm dying to see the results!",
+        "That exam killed me.",
+        "My mom is going to kill me if I'm late.",
+        "I'm so tired of homework.",
+        "Hit me up after school.",
+        "Mama nampar meja terus aku banting pintu.",
+    ],
+)
 def test_near_misses_are_not_flagged(text: str) -> None:
     assert _flags(text) == set()
     assert lexicon().near_misses(text), "the idiom should be recognised as a near miss"
@@ -70,18 +76,21 @@ def _records(lines):
     import numpy as np
 
     from jalin.analysis.model.features import build_records
+
     return build_records([s for s, _ in lines], [t for _, t in lines], np.zeros((len(lines), 4), np.float32))
 
 
 def test_risk_detector_answer_to_screening_question() -> None:
     det = RiskDetector().fit(_records([("counselee", "a"), ("counselee", "b")]), [[], []])
-    recs = _records([
-        ("counselor", "Apakah kamu pernah berpikir untuk bunuh diri?"),
-        ("counselee", "Pernah, Bu."),
-        ("counselor", "Apakah kamu pernah berpikir untuk bunuh diri?"),
-        ("counselee", "Nggak pernah, Bu."),
-        ("counselor", "Pernah kepikiran bunuh diri?"),   # counselor lines never carry flags
-    ])
+    recs = _records(
+        [
+            ("counselor", "Apakah kamu pernah berpikir untuk bunuh diri?"),
+            ("counselee", "Pernah, Bu."),
+            ("counselor", "Apakah kamu pernah berpikir untuk bunuh diri?"),
+            ("counselee", "Nggak pernah, Bu."),
+            ("counselor", "Pernah kepikiran bunuh diri?"),  # counselor lines never carry flags
+        ]
+    )
     out = det.predict(recs)
     assert out[1][0] == ["risk_self"] and "risk question" in out[1][1][0]
     assert out[3][0] == []
@@ -95,27 +104,33 @@ def test_risk_detector_lexicon_without_classifier() -> None:
     assert out[1][0] == []
 
 
-@pytest.mark.parametrize("speaker,text,label", [
-    ("counselor", "[diam]", "silence"),
-    ("counselor", "(diam)", "silence"),
-    ("counselor", "...", "silence"),
-    ("counselee", "[diam]", "reluctant"),
-    ("counselor", "Hmm.", "minimal_encourager"),
-    ("counselor", "Terus?", "minimal_encourager"),
-    ("counselor", "Mm-hm, go on.", "minimal_encourager"),
-    ("counselor", "Ya... lalu?", "minimal_encourager"),
-])
+@pytest.mark.parametrize(
+    "speaker,text,label",
+    [
+        ("counselor", "[diam]", "silence"),
+        ("counselor", "(diam)", "silence"),
+        ("counselor", "...", "silence"),
+        ("counselee", "[diam]", "reluctant"),
+        ("counselor", "Hmm.", "minimal_encourager"),
+        ("counselor", "Terus?", "minimal_encourager"),
+        ("counselor", "Mm-hm, go on.", "minimal_encourager"),
+        ("counselor", "Ya... lalu?", "minimal_encourager"),
+    ],
+)
 def test_rules_decide_silence_and_minimal_encouragers(speaker: str, text: str, label: str) -> None:
     decided = rule_label(speaker, text)
     assert decided is not None and decided[0] == label
 
 
-@pytest.mark.parametrize("speaker,text", [
-    ("counselor", "Hmm, apa yang terjadi setelah itu?"),
-    ("counselor", "Ya, kamu kelihatan kecewa."),
-    ("counselee", "Hmm."),            # counselee acknowledgements are left to the classifier
-    ("counselor", "So what happened next?"),
-])
+@pytest.mark.parametrize(
+    "speaker,text",
+    [
+        ("counselor", "Hmm, apa yang terjadi setelah itu?"),
+        ("counselor", "Ya, kamu kelihatan kecewa."),
+        ("counselee", "Hmm."),  # counselee acknowledgements are left to the classifier
+        ("counselor", "So what happened next?"),
+    ],
+)
 def test_rules_leave_other_utterances_to_the_classifier(speaker: str, text: str) -> None:
     assert rule_label(speaker, text) is None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,30 +14,46 @@ from jalin.analysis.model.stages import STAGES, StageSequencer, monotone_decode
 
 
 @settings(max_examples=200, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 40), st.just(3)), elements=st.floats(-8, 0)),
-       st.floats(0, 5))
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 40), st.just(3)), elements=st.floats(-8, 0)), st.floats(0, 5)
+)
 def test_decoded_path_never_goes_back(scores, penalty) -> None:
     path = monotone_decode(scores, penalty)
     assert len(path) == len(scores)
-    assert all(a <= b for a, b in zip(path, path[1:]))
+    assert all(a <= b for a, b in itertools.pairwise(path))
 
 
 def test_decoder_is_optimal_on_a_small_case() -> None:
-    import itertools
     rng = np.random.default_rng(0)
     for _ in range(20):
         s = np.log(rng.dirichlet([1, 1, 1], size=6))
-        best = max((p for p in itertools.product(range(3), repeat=6) if list(p) == sorted(p)),
-                   key=lambda p: sum(s[i, k] for i, k in enumerate(p)) - 1.0 * sum(a != b for a, b in zip(p, p[1:])))
+
+        def score(p, s=s):
+            return sum(s[i, k] for i, k in enumerate(p)) - 1.0 * sum(a != b for a, b in itertools.pairwise(p))
+
+        best = max((p for p in itertools.product(range(3), repeat=6) if list(p) == sorted(p)), key=score)
         got = monotone_decode(s, 1.0)
-        score = lambda p: sum(s[i, k] for i, k in enumerate(p)) - 1.0 * sum(a != b for a, b in zip(p, p[1:]))  # noqa: E731
         assert abs(score(got) - score(best)) < 1e-9
 
 
 def test_noisy_scores_become_one_clean_sequence() -> None:
     # per-utterance argmax flips back and forth; the decoder keeps the order awal -> inti -> akhir
-    raw = np.log(np.array([[.9, .1, 0], [.6, .4, 0], [.3, .7, 0], [.55, .45, 0], [.2, .8, 0],
-                           [.1, .5, .4], [.1, .3, .6], [.1, .6, .3], [0, .2, .8]]) + 1e-6)
+    raw = np.log(
+        np.array(
+            [
+                [0.9, 0.1, 0],
+                [0.6, 0.4, 0],
+                [0.3, 0.7, 0],
+                [0.55, 0.45, 0],
+                [0.2, 0.8, 0],
+                [0.1, 0.5, 0.4],
+                [0.1, 0.3, 0.6],
+                [0.1, 0.6, 0.3],
+                [0, 0.2, 0.8],
+            ]
+        )
+        + 1e-6
+    )
     path = [STAGES[k] for k in monotone_decode(raw, 1.0)]
     assert path == ["awal", "awal", "inti", "inti", "inti", "inti", "akhir", "akhir", "akhir"]
 

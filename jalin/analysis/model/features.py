@@ -9,7 +9,7 @@ transcript (embeddings in one batched call) and are the ``X`` the estimators tak
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .lexicon import lexicon, normalize
 
-__all__ = ["build_records", "ContextFeaturizer", "position_features", "N_POS_BINS"]
+__all__ = ["N_POS_BINS", "ContextFeaturizer", "build_records", "position_features"]
 
 N_POS_BINS = 10
 WINDOW = 3
@@ -34,37 +34,50 @@ def build_records(speakers: Sequence[str], texts: Sequence[str], embeddings: np.
     zero_l = np.zeros_like(lexv[0]) if n else None
     # mean embedding of a window around each utterance (topic of the moment, for stages and tasks)
     if n:
-        csum = np.vstack([np.zeros((1, dim), dtype=np.float64), np.cumsum(embeddings, axis=0, dtype=np.float64)])
+        csum = np.vstack(
+            [np.zeros((1, dim), dtype=np.float64), np.cumsum(embeddings, axis=0, dtype=np.float64)]
+        )
     out = []
     last_by: dict[str, int] = {}
     own_prev = []
     for i in range(n):
         own_prev.append(last_by.get(speakers[i], -1))
         last_by[speakers[i]] = i
+    next_by: dict[str, int] = {}
+    own_next = [-1] * n
+    for i in range(n - 1, -1, -1):
+        own_next[i] = next_by.get(speakers[i], -1)
+        next_by[speakers[i]] = i
     for i in range(n):
         p, q = i - 1, i + 1
         o = own_prev[i] if i - own_prev[i] <= 4 else -1
-        out.append({
-            "text": texts[i],
-            "speaker": speakers[i],
-            "prev_text": texts[p] if p >= 0 else "",
-            "prev_speaker": speakers[p] if p >= 0 else "",
-            "next_text": texts[q] if q < n else "",
-            "next_speaker": speakers[q] if q < n else "",
-            "pos": i / max(n - 1, 1),
-            "index": i,
-            "n": n,
-            "emb": embeddings[i],
-            "prev_emb": embeddings[p] if p >= 0 else zero_e,
-            "next_emb": embeddings[q] if q < n else zero_e,
-            "win_emb": ((csum[min(n, i + WINDOW + 1)] - csum[max(0, i - WINDOW)])
-                        / (min(n, i + WINDOW + 1) - max(0, i - WINDOW))).astype(np.float32),
-            "own_prev_emb": embeddings[o] if o >= 0 else zero_e,
-            "own_prev_lex": lexv[o] if o >= 0 else zero_l,
-            "lex": lexv[i],
-            "prev_lex": lexv[p] if p >= 0 else zero_l,
-            "next_lex": lexv[q] if q < n else zero_l,
-        })
+        on = own_next[i] if 0 <= own_next[i] - i <= 4 else -1
+        out.append(
+            {
+                "text": texts[i],
+                "speaker": speakers[i],
+                "prev_text": texts[p] if p >= 0 else "",
+                "prev_speaker": speakers[p] if p >= 0 else "",
+                "next_text": texts[q] if q < n else "",
+                "next_speaker": speakers[q] if q < n else "",
+                "pos": i / max(n - 1, 1),
+                "index": i,
+                "n": n,
+                "emb": embeddings[i],
+                "prev_emb": embeddings[p] if p >= 0 else zero_e,
+                "next_emb": embeddings[q] if q < n else zero_e,
+                "win_emb": (
+                    (csum[min(n, i + WINDOW + 1)] - csum[max(0, i - WINDOW)])
+                    / (min(n, i + WINDOW + 1) - max(0, i - WINDOW))
+                ).astype(np.float32),
+                "own_prev_emb": embeddings[o] if o >= 0 else zero_e,
+                "own_prev_lex": lexv[o] if o >= 0 else zero_l,
+                "own_next_emb": embeddings[on] if on >= 0 else zero_e,
+                "lex": lexv[i],
+                "prev_lex": lexv[p] if p >= 0 else zero_l,
+                "next_lex": lexv[q] if q < n else zero_l,
+            }
+        )
     return out
 
 
@@ -95,12 +108,26 @@ class ContextFeaturizer(BaseEstimator, TransformerMixin):
     embeddings are L2-normalised).
     """
 
-    use_own_prev = False  # default for artifacts pickled before the parameter existed
+    use_own_prev = False  # defaults for artifacts pickled before the parameters existed
+    use_own_next = False
 
-    def __init__(self, word_ngrams=(1, 2), char_ngrams=(2, 5), max_word_features=20000,
-                 max_char_features=30000, max_ctx_features=5000, min_df=2, use_next=True,
-                 emb_weight=1.0, ctx_weight=0.5, lex_weight=0.5, use_position=True, use_tfidf=True,
-                 use_own_prev=False):
+    def __init__(
+        self,
+        word_ngrams=(1, 2),
+        char_ngrams=(2, 5),
+        max_word_features=20000,
+        max_char_features=30000,
+        max_ctx_features=5000,
+        min_df=2,
+        use_next=True,
+        emb_weight=1.0,
+        ctx_weight=0.5,
+        lex_weight=0.5,
+        use_position=True,
+        use_tfidf=True,
+        use_own_prev=False,
+        use_own_next=False,
+    ):
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.max_word_features = max_word_features
@@ -114,17 +141,37 @@ class ContextFeaturizer(BaseEstimator, TransformerMixin):
         self.use_position = use_position
         self.use_tfidf = use_tfidf
         self.use_own_prev = use_own_prev
+        self.use_own_next = use_own_next
 
     def _vectorizers(self):
-        word = TfidfVectorizer(analyzer="word", ngram_range=tuple(self.word_ngrams), min_df=self.min_df,
-                               max_features=self.max_word_features, sublinear_tf=True,
-                               token_pattern=r"(?u)\b\w[\w'-]*\b|\?", preprocessor=normalize, dtype=np.float32)
-        char = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.char_ngrams), min_df=self.min_df,
-                               max_features=self.max_char_features, sublinear_tf=True,
-                               preprocessor=normalize, dtype=np.float32)
-        ctx = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=self.min_df,
-                              max_features=self.max_ctx_features, sublinear_tf=True,
-                              token_pattern=r"(?u)\b\w[\w'-]*\b|\?", dtype=np.float32)
+        word = TfidfVectorizer(
+            analyzer="word",
+            ngram_range=tuple(self.word_ngrams),
+            min_df=self.min_df,
+            max_features=self.max_word_features,
+            sublinear_tf=True,
+            token_pattern=r"(?u)\b\w[\w'-]*\b|\?",
+            preprocessor=normalize,
+            dtype=np.float32,
+        )
+        char = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=tuple(self.char_ngrams),
+            min_df=self.min_df,
+            max_features=self.max_char_features,
+            sublinear_tf=True,
+            preprocessor=normalize,
+            dtype=np.float32,
+        )
+        ctx = TfidfVectorizer(
+            analyzer="word",
+            ngram_range=(1, 2),
+            min_df=self.min_df,
+            max_features=self.max_ctx_features,
+            sublinear_tf=True,
+            token_pattern=r"(?u)\b\w[\w'-]*\b|\?",
+            dtype=np.float32,
+        )
         return word, char, ctx
 
     def fit(self, X: Sequence[dict], y=None):
@@ -148,8 +195,11 @@ class ContextFeaturizer(BaseEstimator, TransformerMixin):
         blocks = []
         if self.use_tfidf:
             texts = [r["text"] for r in X]
-            blocks += [self.word_.transform(texts), self.char_.transform(texts),
-                       self.ctx_prev_.transform([_ctx_text(r, "prev") for r in X]) * self.ctx_weight]
+            blocks += [
+                self.word_.transform(texts),
+                self.char_.transform(texts),
+                self.ctx_prev_.transform([_ctx_text(r, "prev") for r in X]) * self.ctx_weight,
+            ]
             if self.use_next:
                 blocks.append(self.ctx_next_.transform([_ctx_text(r, "next") for r in X]) * self.ctx_weight)
         emb = np.stack([r["emb"] for r in X]) * self.emb_weight
@@ -160,13 +210,24 @@ class ContextFeaturizer(BaseEstimator, TransformerMixin):
         if self.use_own_prev:
             dense.append(np.stack([r["own_prev_emb"] for r in X]) * (self.emb_weight * self.ctx_weight))
             dense.append(np.stack([r["own_prev_lex"] for r in X]) * (self.lex_weight * self.ctx_weight))
+        if self.use_own_next:
+            dense.append(np.stack([r["own_next_emb"] for r in X]) * (self.emb_weight * self.ctx_weight))
         lex = np.stack([r["lex"] for r in X]) * self.lex_weight
         plex = np.stack([r["prev_lex"] for r in X]) * (self.lex_weight * self.ctx_weight)
         dense += [lex, plex]
         if self.use_next:
             dense.append(np.stack([r["next_lex"] for r in X]) * (self.lex_weight * self.ctx_weight))
-        same_prev = np.array([[float(r["prev_speaker"] == r["speaker"]), float(not r["prev_speaker"]),
-                               float(r["next_speaker"] == r["speaker"])] for r in X], dtype=np.float32)
+        same_prev = np.array(
+            [
+                [
+                    float(r["prev_speaker"] == r["speaker"]),
+                    float(not r["prev_speaker"]),
+                    float(r["next_speaker"] == r["speaker"]),
+                ]
+                for r in X
+            ],
+            dtype=np.float32,
+        )
         dense.append(same_prev * self.lex_weight)
         if self.use_position:
             dense.append(position_features(X) * self.lex_weight)

@@ -12,24 +12,30 @@ Pipeline per transcript (one batched embedding call for all utterances):
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..corpus import corpus_hash, group_sessions, load_corpus
 from ..taxonomy import taxonomy
 from ..types import LabelledUtterance, Transcript
-from .embed import get_embedder, Embedder
+from .embed import Embedder, get_embedder
 from .estimator import UtteranceClassifier
 from .features import build_records
-from .lexicon import lexicon
+from .lexicon import lexicon_hash
 from .risk import RiskDetector
 from .rules import evidence_for, rule_label
 from .stages import STAGES, StageSequencer
 from .tasks import TaskDetector
 
-__all__ = ["LabelModel", "train_model", "fit_label_model", "MODEL_RELEASE", "records_for_rows",
-           "DEFAULT_PARAMS"]
+__all__ = [
+    "DEFAULT_PARAMS",
+    "MODEL_RELEASE",
+    "LabelModel",
+    "fit_label_model",
+    "records_for_rows",
+    "train_model",
+]
 
 MODEL_RELEASE = "2026.11-1"
 
@@ -72,8 +78,18 @@ def records_for_rows(rows: Sequence[dict], embedder: Embedder) -> list[dict]:
 class LabelModel:
     """A trained labelling model. Create with ``train_model`` or ``load_model``; use ``predict``."""
 
-    def __init__(self, *, counselor: UtteranceClassifier, counselee: UtteranceClassifier, stages: StageSequencer,
-                 tasks: TaskDetector, risk: RiskDetector, backend: str, version: str, meta: dict | None = None):
+    def __init__(
+        self,
+        *,
+        counselor: UtteranceClassifier,
+        counselee: UtteranceClassifier,
+        stages: StageSequencer,
+        tasks: TaskDetector,
+        risk: RiskDetector,
+        backend: str,
+        version: str,
+        meta: dict | None = None,
+    ):
         self.counselor = counselor
         self.counselee = counselee
         self.stages = stages
@@ -91,7 +107,9 @@ class LabelModel:
         E = get_embedder(self.backend).encode(list(texts))
         return build_records(list(speakers), list(texts), E)
 
-    def label_records(self, records: Sequence[dict]) -> list[tuple[str, float, list[tuple[str, float]], list[str]]]:
+    def label_records(
+        self, records: Sequence[dict]
+    ) -> list[tuple[str, float, list[tuple[str, float]], list[str]]]:
         """Per record: (label, confidence, alternatives, evidence) from classifiers + rules."""
         out: list = [None] * len(records)
         for speaker, clf in (("counselor", self.counselor), ("counselee", self.counselee)):
@@ -127,7 +145,7 @@ class LabelModel:
         recs = self.records(speakers, texts)
         labels = self.label_records(recs)
         for i, u in enumerate(utts):
-            if u.is_silence and not labels[i][3][:1] == ["rule:silence"]:
+            if u.is_silence and labels[i][3][:1] != ["rule:silence"]:
                 lab = "silence" if speakers[i] == "counselor" else "reluctant"
                 labels[i] = (lab, 0.95, [a for a in labels[i][2] if a[0] != lab][:3], ["rule:silence"])
         risk = self.risk.predict(recs)
@@ -137,18 +155,41 @@ class LabelModel:
         for i, u in enumerate(utts):
             lab, conf, alts, ev = labels[i]
             flags, risk_ev = risk[i]
-            evidence = ev + [e for e in evidence_for(texts[i]) if e not in ev] + [f"flag:{e}" for e in risk_ev]
-            result.append(LabelledUtterance(
-                index=u.index, speaker=speakers[i], speaker_name=u.speaker_name, text=u.text, label=lab,
-                group=tax.group_of.get(lab, "other"), confidence=conf, alternatives=alts, flags=flags,
-                stage=stages[i], tasks=tasks[i], student_label=u.student_label, line=u.line,
-                timestamp=u.timestamp, evidence=evidence))
+            cues = [e for e in evidence_for(texts[i], speakers[i]) if e not in ev]
+            evidence = ev + cues + [f"flag:{e}" for e in risk_ev]
+            result.append(
+                LabelledUtterance(
+                    index=u.index,
+                    speaker=speakers[i],
+                    speaker_name=u.speaker_name,
+                    text=u.text,
+                    label=lab,
+                    group=tax.group_of.get(lab, "other"),
+                    confidence=conf,
+                    alternatives=alts,
+                    flags=flags,
+                    stage=stages[i],
+                    tasks=tasks[i],
+                    student_label=u.student_label,
+                    line=u.line,
+                    timestamp=u.timestamp,
+                    evidence=evidence,
+                )
+            )
         return result
 
 
-def fit_label_model(train_rows: Sequence[dict], *, records: Sequence[dict] | None = None, backend: str = "use",
-                    embedder: Embedder | None = None, random_state: int = 0, params: dict | None = None,
-                    version: str | None = None, with_extras: bool = True) -> LabelModel:
+def fit_label_model(
+    train_rows: Sequence[dict],
+    *,
+    records: Sequence[dict] | None = None,
+    backend: str = "use",
+    embedder: Embedder | None = None,
+    random_state: int = 0,
+    params: dict | None = None,
+    version: str | None = None,
+    with_extras: bool = True,
+) -> LabelModel:
     """Fit all components on corpus rows (``records`` may be given precomputed, aligned with the rows)."""
     p = {k: dict(v) for k, v in DEFAULT_PARAMS.items()}
     for k, v in (params or {}).items():
@@ -164,7 +205,8 @@ def fit_label_model(train_rows: Sequence[dict], *, records: Sequence[dict] | Non
     for speaker in ("counselor", "counselee"):
         idx = [i for i, r in enumerate(rows) if r["speaker"] == speaker]
         models[speaker] = UtteranceClassifier(random_state=random_state, **p[speaker]).fit(
-            [records[i] for i in idx], [rows[i]["label"] for i in idx])
+            [records[i] for i in idx], [rows[i]["label"] for i in idx]
+        )
     with_stage = [i for i, r in enumerate(rows) if r.get("stage")]
     stages = StageSequencer(random_state=random_state, **p["stages"])
     if with_extras and len({rows[i]["stage"] for i in with_stage}) >= 2:
@@ -172,16 +214,33 @@ def fit_label_model(train_rows: Sequence[dict], *, records: Sequence[dict] | Non
     else:
         stages = _position_only_stages(records, rows, random_state)
     tasks = TaskDetector(tasks=tax.tasks, random_state=random_state, **p["tasks"]).fit(
-        records, [r.get("tasks") or [] for r in rows], groups=[r["session"] for r in rows])
-    risk = RiskDetector(random_state=random_state, **p["risk"]).fit(records, [r.get("flags") or [] for r in rows])
+        records, [r.get("tasks") or [] for r in rows], groups=[r["session"] for r in rows]
+    )
+    risk = RiskDetector(random_state=random_state, **p["risk"]).fit(
+        records, [r.get("flags") or [] for r in rows]
+    )
     chash = corpus_hash(rows)
     meta = {
-        "release": MODEL_RELEASE, "corpus_hash": chash, "n_rows": len(rows),
-        "n_sessions": len(group_sessions(rows)), "backend": backend, "random_state": random_state,
-        "params": p, "languages": sorted({r.get("lang", "id") for r in rows}),
+        "release": MODEL_RELEASE,
+        "corpus_hash": chash,
+        "n_rows": len(rows),
+        "n_sessions": len(group_sessions(rows)),
+        "backend": backend,
+        "random_state": random_state,
+        "params": p,
+        "languages": sorted({r.get("lang", "id") for r in rows}),
+        "lexicon_hash": lexicon_hash(),
     }
-    return LabelModel(counselor=models["counselor"], counselee=models["counselee"], stages=stages, tasks=tasks,
-                      risk=risk, backend=backend, version=version or f"jalin-{MODEL_RELEASE}+{chash}", meta=meta)
+    return LabelModel(
+        counselor=models["counselor"],
+        counselee=models["counselee"],
+        stages=stages,
+        tasks=tasks,
+        risk=risk,
+        backend=backend,
+        version=version or f"jalin-{MODEL_RELEASE}+{chash}",
+        meta=meta,
+    )
 
 
 def _position_only_stages(records, rows, random_state) -> StageSequencer:
@@ -190,8 +249,14 @@ def _position_only_stages(records, rows, random_state) -> StageSequencer:
     return StageSequencer(random_state=random_state).fit(list(records), y)
 
 
-def train_model(corpus_paths: Sequence[str] | None = None, *, random_state: int = 0, backend: str = "use",
-                params: dict | None = None, cache_dir: str | None = None) -> LabelModel:
+def train_model(
+    corpus_paths: Sequence[str] | None = None,
+    *,
+    random_state: int = 0,
+    backend: str = "use",
+    params: dict | None = None,
+    cache_dir: str | None = None,
+) -> LabelModel:
     """Train a ``LabelModel`` on corpus JSONL files (default: the shipped corpus)."""
     rows = load_corpus(corpus_paths)
     emb = Embedder(backend, cache_dir=cache_dir)

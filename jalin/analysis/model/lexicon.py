@@ -16,7 +16,12 @@ from importlib import resources
 import numpy as np
 
 __all__ = [
-    "Lexicon", "lexicon", "normalize", "RiskHit", "FEELING_FAMILIES", "INTENSITY",
+    "FEELING_FAMILIES",
+    "INTENSITY",
+    "Lexicon",
+    "RiskHit",
+    "lexicon",
+    "normalize",
 ]
 
 FEELING_FAMILIES = ("senang", "sedih", "marah", "takut", "malu", "bingung", "lelah")
@@ -28,6 +33,19 @@ _SQUEEZE = re.compile(r"(\w)\1{2,}")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z\u00c0-\u024f]+(?:[-'][a-z\u00c0-\u024f]+)*")
 _ID_SUFFIX = re.compile(r"(nya|ku|mu|lah|kah|pun)$")
+
+
+def lexicon_hash() -> str:
+    """Short hash of all lexicon files: a model is trained with one lexicon and should be retrained
+    (``jalin train``) when the lexicon changes, because lexicon cues are model features."""
+    import hashlib
+
+    root = resources.files("jalin.analysis").joinpath("data/lexicon")
+    h = hashlib.sha256()
+    for name in sorted(p.name for p in root.iterdir() if p.name.endswith(".json")):
+        h.update(name.encode())
+        h.update(root.joinpath(name).read_bytes())
+    return h.hexdigest()[:10]
 
 
 def _read(name: str) -> dict:
@@ -46,8 +64,8 @@ def normalize(text: str) -> str:
 @dataclass(frozen=True)
 class RiskHit:
     flag: str
-    tier: str       # direct / indirect / weak
-    phrase: str     # the matched text
+    tier: str  # direct / indirect / weak
+    phrase: str  # the matched text
 
 
 def _compile(patterns: list[str]) -> re.Pattern | None:
@@ -73,7 +91,9 @@ class Lexicon:
 
         leads = _read("reflection_leads.json")
         self.reflection_kinds = tuple(leads["id"].keys())
-        self._reflection = {k: _compile(leads["id"][k] + leads["en"].get(k, [])) for k in self.reflection_kinds}
+        self._reflection = {
+            k: _compile(leads["id"][k] + leads["en"].get(k, [])) for k in self.reflection_kinds
+        }
 
         qw = _read("question_words.json")
         self.question_kinds = tuple(qw["id"].keys())
@@ -119,8 +139,11 @@ class Lexicon:
         if self.is_silence(text):
             return False
         toks = self._tokens(text)
-        return 0 < len(toks) <= self._minimal_max and all(t in self._minimal for t in toks) and not (
-            len(toks) == 1 and toks[0] in {"i", "on", "and", "so", "see", "dan", "go"})
+        return (
+            0 < len(toks) <= self._minimal_max
+            and all(t in self._minimal for t in toks)
+            and not (len(toks) == 1 and toks[0] in {"i", "on", "and", "so", "see", "dan", "go"})
+        )
 
     def is_pure_acknowledgement(self, text: str) -> bool:
         toks = self._tokens(text)
@@ -200,8 +223,18 @@ class Lexicon:
     # --- numeric features -----------------------------------------------------------
     @property
     def feature_names(self) -> list[str]:
-        names = ["len_log", "n_q", "ends_q", "is_silence", "is_minimal", "is_ack", "has_feeling", "feeling_max",
-                 "second_person", "first_person"]
+        names = [
+            "len_log",
+            "n_q",
+            "ends_q",
+            "is_silence",
+            "is_minimal",
+            "is_ack",
+            "has_feeling",
+            "feeling_max",
+            "second_person",
+            "first_person",
+        ]
         names += [f"fam_{f}" for f in FEELING_FAMILIES]
         names += [f"refl_{k}" for k in self.reflection_kinds]
         names += [f"q_{k}" for k in self.question_kinds]
@@ -224,8 +257,12 @@ class Lexicon:
             float(self.is_pure_acknowledgement(text)),
             float(bool(feel)),
             max((lvl for _, _, lvl in feel), default=0) / 3.0,
-            float(bool(set(toks) & {"kamu", "anda", "kau", "lo", "lu", "elo", "you", "your", "you're", "dirimu"})),
-            float(bool(set(toks) & {"aku", "saya", "gue", "gw", "gua", "i", "i'm", "my", "me", "aku"})),
+            float(
+                bool(
+                    set(toks) & {"kamu", "anda", "kau", "lo", "lu", "elo", "you", "your", "you're", "dirimu"}
+                )
+            ),
+            float(bool(set(toks) & {"aku", "saya", "gue", "gw", "gua", "i", "i'm", "my", "me"})),
         ]
         fams = {f for _, f, _ in feel}
         v += [float(f in fams) for f in FEELING_FAMILIES]

@@ -22,16 +22,19 @@ import numpy as np
 import sklearn
 
 from .labeller import LabelModel
+from .lexicon import lexicon_hash
 
 try:  # the engine's error catalog (user-facing messages in id/en)
     from ..errors import ModelError
 except ImportError:  # pragma: no cover - only when the engine package is absent
+
     class ModelError(Exception):  # type: ignore[no-redef]
         def __init__(self, path: str, message_id: str = "model_missing", **params):
             self.path, self.message_id, self.params = str(path), message_id, params
             super().__init__(f"{path}: {message_id} {params}")
 
-__all__ = ["save_model", "load_model", "default_model_path", "ModelError", "FORMAT_VERSION", "artifact_name"]
+
+__all__ = ["FORMAT_VERSION", "ModelError", "artifact_name", "default_model_path", "load_model", "save_model"]
 
 FORMAT_VERSION = 1
 _NAME = re.compile(r"^jalin-labels-.*\.joblib$")
@@ -61,8 +64,13 @@ def _sk_minor(v: str) -> str:
 
 def _compact(model: LabelModel) -> None:
     """Store large coefficient matrices as float32 (halves the artifact; predictions unchanged to ~1e-6)."""
-    clfs = [model.counselor.clf_, model.counselee.clf_, model.stages.clf_, *model.tasks.models_.values(),
-            *model.risk.models_.values()]
+    clfs = [
+        model.counselor.clf_,
+        model.counselee.clf_,
+        model.stages.clf_,
+        *model.tasks.models_.values(),
+        *model.risk.models_.values(),
+    ]
     for clf in clfs:
         clf.coef_ = np.ascontiguousarray(clf.coef_, dtype=np.float32)
         clf.intercept_ = np.asarray(clf.intercept_, dtype=np.float32)
@@ -77,8 +85,12 @@ def save_model(model: LabelModel, path: str | os.PathLike) -> Path:
         path = path / artifact_name(model)
     path.parent.mkdir(parents=True, exist_ok=True)
     _compact(model)
-    payload = {"format": FORMAT_VERSION, "sklearn": _sk_minor(sklearn.__version__), "version": model.version,
-               "model": model}
+    payload = {
+        "format": FORMAT_VERSION,
+        "sklearn": _sk_minor(sklearn.__version__),
+        "version": model.version,
+        "model": model,
+    }
     tmp = path.with_name(path.name + ".tmp")
     joblib.dump(payload, tmp, compress=("zlib", 6))
     os.replace(tmp, path)
@@ -94,18 +106,40 @@ def load_model(path: str | os.PathLike | None = None) -> LabelModel:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             payload = joblib.load(p)
-    except (pickle.UnpicklingError, EOFError, zlib.error, ValueError, KeyError, IndexError, TypeError,
-            AttributeError, ImportError, ModuleNotFoundError, OSError) as exc:
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        zlib.error,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        AttributeError,
+        ImportError,
+        ModuleNotFoundError,
+        OSError,
+    ) as exc:
         raise ModelError(str(p), "model_corrupt", detail=type(exc).__name__) from None
     if not isinstance(payload, dict) or "model" not in payload or "format" not in payload:
         raise ModelError(str(p), "model_corrupt", detail="not a Jalin model artifact")
     if payload["format"] != FORMAT_VERSION:
-        raise ModelError(str(p), "model_version", found=f"format {payload['format']}",
-                         expected=f"format {FORMAT_VERSION}")
+        raise ModelError(
+            str(p), "model_version", found=f"format {payload['format']}", expected=f"format {FORMAT_VERSION}"
+        )
     if payload.get("sklearn") != _sk_minor(sklearn.__version__):
-        raise ModelError(str(p), "model_version", found=f"scikit-learn {payload.get('sklearn')}",
-                         expected=f"scikit-learn {_sk_minor(sklearn.__version__)}")
+        raise ModelError(
+            str(p),
+            "model_version",
+            found=f"scikit-learn {payload.get('sklearn')}",
+            expected=f"scikit-learn {_sk_minor(sklearn.__version__)}",
+        )
     model = payload["model"]
     if not isinstance(model, LabelModel):
         raise ModelError(str(p), "model_corrupt", detail="not a LabelModel")
+    trained_with = model.meta.get("lexicon_hash")
+    if trained_with and trained_with != lexicon_hash():
+        warnings.warn(
+            f"{p.name} was trained with another version of the lexicon files; retrain with `jalin train`",
+            stacklevel=2,
+        )
     return model

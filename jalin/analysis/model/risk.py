@@ -12,7 +12,7 @@ Counselor utterances never carry flags (a counselor asking about risk is not a r
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -21,14 +21,21 @@ from sklearn.linear_model import LogisticRegression
 from .lexicon import lexicon
 from .tasks import dense_features
 
-__all__ = ["RiskDetector", "FLAGS"]
+__all__ = ["FLAGS", "RiskDetector"]
 
 FLAGS = ("risk_self", "risk_others", "abuse")
 
 
 class RiskDetector(BaseEstimator):
-    def __init__(self, C: float = 1.0, threshold: float = 0.9, weak_threshold: float = 0.5,
-                 min_positive: int = 5, max_iter: int = 500, random_state=0):
+    def __init__(
+        self,
+        C: float = 1.0,
+        threshold: float = 0.9,
+        weak_threshold: float = 0.5,
+        min_positive: int = 5,
+        max_iter: int = 500,
+        random_state=0,
+    ):
         self.C = C
         self.threshold = threshold
         self.weak_threshold = weak_threshold
@@ -46,8 +53,11 @@ class RiskDetector(BaseEstimator):
                 y = np.array([flag in Y[i] for i in idx])
                 if y.sum() >= self.min_positive:
                     self.models_[flag] = LogisticRegression(
-                        C=self.C, class_weight="balanced", max_iter=self.max_iter,
-                        random_state=self.random_state).fit(F, y)
+                        C=self.C,
+                        class_weight="balanced",
+                        max_iter=self.max_iter,
+                        random_state=self.random_state,
+                    ).fit(F, y)
         self.flags_ = FLAGS
         return self
 
@@ -68,7 +78,7 @@ class RiskDetector(BaseEstimator):
         lex = lexicon()
         P = self.predict_proba(X)
         out: list[tuple[list[str], list[str]]] = []
-        context: list[tuple[int, set[str]]] = []   # (index, flags talked about) for the last few utterances
+        context: list[tuple[int, set[str]]] = []  # (index, flags talked about) for the last few utterances
         for i, r in enumerate(X):
             context = [(k, f) for k, f in context if i - k <= lex.screening_window]
             if r["speaker"] != "counselee":
@@ -92,13 +102,13 @@ class RiskDetector(BaseEstimator):
                 weak = [h for h in hits if h.flag == flag and h.tier == "weak"]
                 if strong:
                     flags.append(flag)
-                    evidence.append(f"{flag}:{strong[0].tier}:\"{strong[0].phrase}\"")
+                    evidence.append(f'{flag}:{strong[0].tier}:"{strong[0].phrase}"')
                 elif flag in answered:
                     flags.append(flag)
                     evidence.append(f"{flag}:answer to a risk question")
                 elif weak and P[i, j] >= self.weak_threshold:
                     flags.append(flag)
-                    evidence.append(f"{flag}:weak:\"{weak[0].phrase}\" (p={P[i, j]:.2f})")
+                    evidence.append(f'{flag}:weak:"{weak[0].phrase}" (p={P[i, j]:.2f})')
                 elif P[i, j] >= self.threshold and not lex.near_misses(r["text"]):
                     flags.append(flag)
                     evidence.append(f"{flag}:classifier (p={P[i, j]:.2f})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .lexicon import lexicon
 
-__all__ = ["rule_label", "evidence_for"]
+__all__ = ["evidence_for", "rule_label"]
 
 
 def rule_label(speaker: str, text: str, is_silence: bool = False) -> tuple[str, str] | None:
@@ -22,15 +22,19 @@ def rule_label(speaker: str, text: str, is_silence: bool = False) -> tuple[str, 
     return None
 
 
-def evidence_for(text: str) -> list[str]:
-    """Lexicon cues that fired on ``text`` (feeling words, reflection leads, question cues, label cues)."""
+def evidence_for(text: str, speaker: str | None = None) -> list[str]:
+    """Lexicon cues that fired on ``text`` (feeling words, reflection leads, question cues, and the cues of
+    ``speaker``'s labels)."""
+    from ..taxonomy import taxonomy
+
     lex = lexicon()
+    own = set(taxonomy().labels_for(speaker)) if speaker else None
     ev: list[str] = []
     for word, family, level in lex.feelings(text)[:3]:
         ev.append(f"feeling:{word} ({family}, {('low', 'medium', 'high')[level - 1]})")
     ev += [f"lead:{k}" for k in lex.reflection_cues(text)]
     ev += [f"question:{k}" for k in lex.question_cues(text)]
-    ev += [f"cue:{k}" for k in lex.label_cues(text)]
+    ev += [f"cue:{k}" for k in lex.label_cues(text) if own is None or k in own]
     for miss in lex.near_misses(text)[:2]:
-        ev.append(f"near_miss:\"{miss}\"")
+        ev.append(f'near_miss:"{miss}"')
     return ev

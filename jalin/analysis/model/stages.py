@@ -9,7 +9,7 @@ Stage headings in the source ("Tahap Inti") are honoured as strong evidence.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -17,13 +17,14 @@ from sklearn.linear_model import LogisticRegression
 
 from .features import position_features
 
-__all__ = ["StageSequencer", "monotone_decode", "STAGES"]
+__all__ = ["STAGES", "StageSequencer", "monotone_decode"]
 
 STAGES = ("awal", "inti", "akhir")
 
 
-def monotone_decode(log_scores: np.ndarray, switch_penalty: float = 0.0,
-                    start_bonus: np.ndarray | None = None) -> list[int]:
+def monotone_decode(
+    log_scores: np.ndarray, switch_penalty: float = 0.0, start_bonus: np.ndarray | None = None
+) -> list[int]:
     """Best non-decreasing state path for an ``(n, k)`` matrix of log scores (states ordered).
 
     Score of a path = sum of its log scores - ``switch_penalty`` per state change
@@ -55,8 +56,15 @@ class StageSequencer(BaseEstimator):
     """Stage classifier + monotone decoding. ``fit(X, y)`` on records (any order); ``predict_sessions``
     decodes each session's records in order."""
 
-    def __init__(self, C: float = 1.0, switch_penalty: float = 3.0, class_weight: str | None = "balanced",
-                 emb_weight: float = 1.0, max_iter: int = 500, random_state=0):
+    def __init__(
+        self,
+        C: float = 1.0,
+        switch_penalty: float = 3.0,
+        class_weight: str | None = "balanced",
+        emb_weight: float = 1.0,
+        max_iter: int = 500,
+        random_state=0,
+    ):
         self.C = C
         self.switch_penalty = switch_penalty
         self.class_weight = class_weight
@@ -74,8 +82,9 @@ class StageSequencer(BaseEstimator):
 
     def fit(self, X: Sequence[dict], y: Sequence[str]):
         y = np.asarray(y)
-        self.clf_ = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
-                                       random_state=self.random_state)
+        self.clf_ = LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
+        )
         self.clf_.fit(self._features(X), y)
         self.classes_ = np.array(STAGES)
         self.n_features_in_ = self.clf_.n_features_in_

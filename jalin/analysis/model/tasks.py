@@ -9,7 +9,7 @@ fires and the score passes a lower threshold (cue evidence). Thresholds are chos
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -27,16 +27,27 @@ def dense_features(X: Sequence[dict], context: bool = True) -> np.ndarray:
     cols = [np.stack([r["emb"] for r in X])]
     if context:
         cols += [0.5 * np.stack([r["prev_emb"] for r in X]), 0.5 * np.stack([r["win_emb"] for r in X])]
-    cols += [np.stack([r["lex"] for r in X]), position_features(X),
-             np.array([[float(r["speaker"] == "counselor")] for r in X], dtype=np.float32)]
+    cols += [
+        np.stack([r["lex"] for r in X]),
+        position_features(X),
+        np.array([[float(r["speaker"] == "counselor")] for r in X], dtype=np.float32),
+    ]
     return np.hstack(cols).astype(np.float32)
 
 
 class TaskDetector(BaseEstimator):
     """One binary classifier per stage task, with cue rules; ``predict`` gives a task list per record."""
 
-    def __init__(self, tasks: Sequence[str] = (), C: float = 0.5, cue_factor: float = 0.5, min_positive: int = 4,
-                 n_splits: int = 3, max_iter: int = 200, random_state=0):
+    def __init__(
+        self,
+        tasks: Sequence[str] = (),
+        C: float = 0.5,
+        cue_factor: float = 0.5,
+        min_positive: int = 4,
+        n_splits: int = 3,
+        max_iter: int = 200,
+        random_state=0,
+    ):
         self.tasks = tasks
         self.C = C
         self.cue_factor = cue_factor
@@ -46,8 +57,13 @@ class TaskDetector(BaseEstimator):
         self.random_state = random_state
 
     def _lr(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, class_weight="balanced", max_iter=self.max_iter, tol=1e-3,
-                                  random_state=self.random_state)
+        return LogisticRegression(
+            C=self.C,
+            class_weight="balanced",
+            max_iter=self.max_iter,
+            tol=1e-3,
+            random_state=self.random_state,
+        )
 
     def _cue_matrix(self, X: Sequence[dict]) -> np.ndarray:
         lex = lexicon()
@@ -81,7 +97,7 @@ class TaskDetector(BaseEstimator):
                     oof[te] = self._lr().fit(F[tr], y[tr]).predict_proba(F[te])[:, 1]
                 best_t, best_f = 0.5, -1.0
                 for t in np.linspace(0.2, 0.95, 16):
-                    pred = self._decide(oof[:, None], cues[:, j:j + 1], np.array([t]))[:, 0]
+                    pred = self._decide(oof[:, None], cues[:, j : j + 1], np.array([t]))[:, 0]
                     tp = (pred & y).sum()
                     f = 2 * tp / max(pred.sum() + y.sum(), 1)
                     if f > best_f + 1e-9:

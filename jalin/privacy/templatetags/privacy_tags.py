@@ -1,0 +1,21 @@
+"""``{% privacy_panel counselee %}`` / ``{% privacy_panel case.counselee case %}``: consent state on a page.
+
+The page that includes it has already opened the counselee or case through the access helpers.
+"""
+
+from django import template
+
+from jalin.cases import access
+
+from ..consent import processing_allowed, recording_allowed
+
+register = template.Library()
+
+
+@register.inclusion_tag("privacy/panel.html", takes_context=True)
+def privacy_panel(context, counselee, case=None):
+    user = context["request"].user
+    disclosures = list(case.disclosures.all()) if case is not None else []
+    return {"counselee": counselee, "case": case, "processing_ok": processing_allowed(counselee),
+            "recording_ok": recording_allowed(counselee), "disclosures": disclosures,
+            "writable": case is not None and access.can_write(user, case)}
