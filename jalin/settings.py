@@ -222,7 +222,7 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = _env_bool("JALIN_SSL_REDIRECT", True)
 
-from django.utils.csp import CSP  # noqa: E402
+from django.utils.csp import CSP
 
 # Every page uses only same-origin scripts and styles; charts are inline SVG.
 SECURE_CSP = {

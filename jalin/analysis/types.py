@@ -7,7 +7,7 @@ from typing import Literal
 
 Speaker = Literal["counselor", "counselee"]
 
-__all__ = ["Speaker", "Utterance", "Transcript", "LabelledUtterance", "TaskHit", "AnalysisResult"]
+__all__ = ["AnalysisResult", "LabelledUtterance", "Speaker", "TaskHit", "Transcript", "Utterance"]
 
 
 @dataclass

@@ -199,5 +199,16 @@ def open_alerts_for_user(user):
     return sorted(alerts, key=lambda a: (a.severity_rank, -a.created_at.timestamp()))
 
 
-__all__ = ["AnswerError", "LinkUnavailable", "record_administration", "create_link", "open_link", "submit_link",
-           "save_schedule", "due_measures", "raise_alert", "acknowledge_alert", "open_alerts_for_user"]
+__all__ = [
+    "AnswerError",
+    "LinkUnavailable",
+    "acknowledge_alert",
+    "create_link",
+    "due_measures",
+    "open_alerts_for_user",
+    "open_link",
+    "raise_alert",
+    "record_administration",
+    "save_schedule",
+    "submit_link",
+]

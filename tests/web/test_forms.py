@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from jalin.cases.models import Case, ContractVersion, Counselee, CounselingSession
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 

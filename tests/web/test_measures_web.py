@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from jalin.measures import services
 from jalin.measures.models import Administration, Alert, MeasureLink
-from tests import factories
 
 pytestmark = pytest.mark.django_db
 

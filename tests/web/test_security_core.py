@@ -1,6 +1,5 @@
 """Encryption at rest, the audit chain, login throttling and headers."""
 
-import sqlite3
 
 import pytest
 from django.conf import settings

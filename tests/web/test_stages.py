@@ -112,10 +112,10 @@ def test_stale_version_is_refused_and_nothing_is_saved(case, owner):
 
 
 def _referral(case, **overrides):
-    fields = dict(case=case, date=timezone.localdate(), receiver_name="Psikolog Contoh",
-                  receiver_institution="Biro Contoh", receiver_expertise="Psikologi klinis", external=True,
-                  reason="Resistensi menetap", efforts="Tiga sesi, kunjungan rumah", counselee_consent=True,
-                  guardian_consent=True, head_permission=True)
+    fields = {"case": case, "date": timezone.localdate(), "receiver_name": "Psikolog Contoh",
+              "receiver_institution": "Biro Contoh", "receiver_expertise": "Psikologi klinis", "external": True,
+              "reason": "Resistensi menetap", "efforts": "Tiga sesi, kunjungan rumah", "counselee_consent": True,
+              "guardian_consent": True, "head_permission": True}
     fields.update(overrides)
     return Referral(**fields)
 
