@@ -132,6 +132,12 @@ def update_case(case: Case, *, actor, data: dict, expected_version: int | None, 
     for key, value in data.items():
         setattr(case, key, value)
     case.save(update_fields=[*data, "updated_at"])
+    if case.is_open and data.get("problem_definition", "").strip():
+        # Writing the agreed problem down is the problem-definition task; same transaction.
+        _task, created = CaseTask.objects.get_or_create(case=case, task="problem_definition",
+                                                        defaults={"done_by": actor})
+        if created:
+            _event(case, CaseEvent.Kind.TASK, actor=actor, code="problem_definition", to_stage=case.stage)
     record("case.update", actor=actor, obj=case, case_id=case.pk, counselee_id=case.counselee_id,
            request=request, fields=",".join(sorted(data))[:80])
     return case

@@ -85,20 +85,16 @@ def dashboard(request):
     overdue = FollowUp.objects.filter(case__in=cases, done_on__isnull=True, due_date__lt=today).select_related("case")
     overdue_steps = ActionStep.objects.filter(case__in=cases, status__in=["planned", "doing"],
                                               due_date__lt=today).select_related("case")
-    extra = {}
-    try:  # measures and alerts attach here when that app is installed
-        from jalin.measures.services import open_alerts_for_user
-        extra["alerts"] = open_alerts_for_user(request.user)
-    except ImportError:
-        pass
-    try:  # data subject requests past their 3 x 24-hour deadline, for the counselor handling them
-        from jalin.privacy.services import overdue_requests_for_user
-        extra["overdue_requests"] = overdue_requests_for_user(request.user)
-    except ImportError:
-        pass
+    # Imported here: these apps build on cases and import from it at module level.
+    from jalin.measures.services import open_alerts_for_user
+    from jalin.privacy.services import overdue_requests_for_user
+
     return render(request, "cases/dashboard.html", {
         "by_stage": by_stage, "todays": todays, "upcoming": upcoming, "overdue": overdue,
-        "overdue_steps": overdue_steps, "open_count": open_cases.count(), **extra,
+        "overdue_steps": overdue_steps, "open_count": open_cases.count(),
+        "alerts": open_alerts_for_user(request.user),
+        # data subject requests past their 3 x 24-hour deadline, for the counselor handling them
+        "overdue_requests": overdue_requests_for_user(request.user),
     })
 
 
@@ -217,14 +213,11 @@ def case_detail(request, case_id):
         "grants": case.access_grants.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
         .select_related("user") if access.can_see_restricted_note(request.user, case) else [],
         "stage_form": StageForm(initial={"version": case.version}),
-        "resistance_hint": stages.text({"id": stages.guidance()["resistance"]["id"],
-                                        "en": stages.guidance()["resistance"]["en"]}),
+        "resistance_hint": stages.text(stages.guidance()["resistance"]),
     }
-    try:
-        from jalin.measures.views import case_measures_context
-        context.update(case_measures_context(request, case))
-    except ImportError:
-        pass
+    from jalin.measures.views import case_measures_context
+
+    context.update(case_measures_context(request, case))
     return render(request, "cases/case_detail.html", context)
 
 
@@ -234,8 +227,6 @@ def case_edit(request, case_id):
     form = CaseForm(request.POST or None, instance=case, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        if data.get("problem_definition", "").strip() and case.is_open:
-            services.set_task(case, "problem_definition", True, actor=request.user, request=request)
         try:
             services.update_case(case, actor=request.user, data=data, expected_version=_version(form),
                                  request=request)
@@ -386,11 +377,9 @@ def session_detail(request, session_id):
            counselee_id=session.case.counselee_id, request=request)
     context = {"session": session, "case": session.case,
                "writable": access.can_write(request.user, session.case)}
-    try:
-        from jalin.practice.views import session_analysis_context
-        context.update(session_analysis_context(request, session))
-    except ImportError:
-        pass
+    from jalin.practice.views import session_analysis_context
+
+    context.update(session_analysis_context(request, session))
     return render(request, "cases/session_detail.html", context)
 
 

@@ -32,11 +32,19 @@ def test_moving_to_inti_needs_problem_and_contract(case, owner):
     assert case.events.filter(kind=CaseEvent.Kind.STAGE, to_stage="inti", actor=owner).exists()
 
 
-def test_problem_text_alone_is_not_enough(case, owner):
+def test_writing_the_problem_down_marks_the_task_in_the_same_transaction(case, owner):
+    services.update_case(case, actor=owner, data={"problem_definition": "   "}, expected_version=None)
+    assert not case.tasks.filter(task="problem_definition").exists()
+    stale = case.version
+    services.update_case(case, actor=owner, data={"description": "x"}, expected_version=None)
+    with pytest.raises(services.ConflictError):  # a refused write marks nothing
+        services.update_case(case, actor=owner, data={"problem_definition": "masalah"}, expected_version=stale)
+    assert not case.tasks.filter(task="problem_definition").exists()
     services.update_case(case, actor=owner, data={"problem_definition": "masalah"}, expected_version=None)
-    factories.add_contract(case, owner)
-    with pytest.raises(services.GuardError):
+    assert case.tasks.filter(task="problem_definition").exists()
+    with pytest.raises(services.GuardError) as err:  # the contract is still missing
         services.change_stage(case, "inti", actor=owner, expected_version=None)
+    assert [f.code for f in err.value.failures] == ["needs_contract"]
 
 
 def test_override_needs_a_reason_and_is_recorded(case, owner):
