@@ -198,6 +198,7 @@ def load_demo() -> dict:
     _session(case6, users["dedi"], -5, "awal")
     services.grant_access(case6, actor=users["dedi"], user=users["sari"], purpose="supervision", days=90)
     _demo_measures(rina, case2, case5)
+    _demo_transcript(rina, case2)
     return {"created": True, "password": password, "cases": [case1.pk, case2.pk, case3.pk, case4.pk, case5.pk]}
 
 
@@ -224,3 +225,43 @@ def _demo_measures(rina, case_anxiety, case_resistant) -> None:
     for session, answers in zip(sessions[::2], [[4, 4, 4, 3, 4, 4], [3, 2, 3, 2, 3, 3]], strict=False):
         measures.record_administration(case_resistant, instrument_code="alliance_jalin", lang="id",
                                        answers=answers, actor=rina, session=session)
+
+
+DEMO_VERBATIM = """Konselor: Selamat siang, Ayu. Silakan duduk. Bagaimana ujian praktik kemarin?
+Konseli: Lumayan Bu, tapi saya deg-degan terus.
+Konselor: Kita punya waktu sekitar 40 menit seperti biasa. Yang kita bicarakan tetap rahasia, ya.
+Konseli: Iya Bu.
+Konselor: Minggu lalu kamu cerita soal susah tidur menjelang ujian. Bagaimana minggu ini?
+Konseli: Masih Bu. Tiap malam kepikiran kalau nilainya jelek, nanti Bapak kecewa.
+Konselor: Kedengarannya kamu sangat cemas, dan yang paling berat justru takut mengecewakan Bapak.
+Konseli: Iya Bu... sebenarnya Bapak nggak pernah marah sih. Saya aja yang mikir terus.
+Konselor: Hmm.
+Konseli: Kadang saya mikir, kalau saya gagal semuanya sia-sia.
+Konselor: Tadi kamu bilang Bapak tidak pernah marah, tapi kamu yakin sekali beliau akan kecewa. Menurutmu dari mana keyakinan itu datang?
+Konseli: Mungkin dari saya sendiri ya Bu. Saya yang pengen sempurna.
+Konselor: Itu pemahaman yang penting, Ayu. Butuh keberanian untuk melihatnya.
+Konseli: Terus saya harus gimana Bu?
+Konselor: Coba kita pikirkan bersama. Apa saja yang bisa kamu lakukan kalau pikiran itu datang malam hari?
+Konseli: Mungkin nulis di buku dulu, terus ngobrol sama Bapak soal ujian.
+Konselor: Jadi ada dua langkah: menulis pikiranmu sebelum tidur, dan bicara dengan Bapak minggu ini. Mana yang mau kamu coba dulu?
+Konseli: Ngobrol sama Bapak hari Sabtu Bu.
+Konselor: Sebelum kita tutup, apa yang kamu pahami hari ini, dan bagaimana perasaanmu sekarang?
+Konseli: Saya jadi ngerti takutnya dari saya sendiri. Sekarang lebih lega Bu.
+Konselor: Kita bertemu lagi Kamis depan jam satu siang untuk melihat hasilnya, bagaimana?
+Konseli: Baik Bu, terima kasih.
+"""
+
+
+def _demo_transcript(rina, case_anxiety) -> None:
+    """Consent to record, then a verbatim on Ayu's second session, queued for the demo's worker."""
+    from jalin.practice import services as practice
+    from jalin.privacy import services as privacy
+
+    for kind, given_by in (("processing", "counselee"), ("recording", "counselee"), ("guardian", "guardian")):
+        privacy.record_consent(case_anxiety.counselee, actor=rina, data={
+            "kind": kind, "given_by": given_by, "given_on": _day(-20), "method": "signed_form",
+            "given_by_name": "Bapak Ayu (invented)" if given_by == "guardian" else "",
+            "scope": "Transkrip sesi" if kind == "recording" else "", "retention_days": 365 if kind == "recording"
+            else None, "viewers": "supervisor" if kind == "recording" else ""})
+    session = case_anxiety.sessions.order_by("-number").first()
+    practice.attach_transcript(session, actor=rina, text=DEMO_VERBATIM, filename="verbatim-sesi-2.txt")
