@@ -11,7 +11,6 @@ Pipeline per transcript (one batched embedding call for all utterances):
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -260,10 +259,8 @@ def train_model(
     """Train a ``LabelModel`` on corpus JSONL files (default: the shipped corpus)."""
     rows = load_corpus(corpus_paths)
     emb = Embedder(backend, cache_dir=cache_dir)
-    t0 = time.perf_counter()
     records = records_for_rows(rows, emb)
     if cache_dir:
         emb.save_cache()
     model = fit_label_model(rows, records=records, backend=backend, random_state=random_state, params=params)
-    model.meta["train_seconds"] = round(time.perf_counter() - t0, 1)
     return model

@@ -3,10 +3,13 @@
 Decision per counselee utterance and flag:
 - a *direct* or *indirect* lexicon phrase (after removing near-miss idioms such as
   "mati gaya", "capek sama tugas", "I'm dying to see", "this exam killed me") -> flag;
+- an affirmative answer right after a counselor's risk-screening question -> flag;
 - a *weak* cue ("memar", "revenge", "scared to go home") -> flag if the classifier gives at
-  least ``weak_threshold``;
-- otherwise the classifier alone flags above ``threshold``, but only where the text
-  shares no near-miss idiom with the exclusions.
+  least ``weak_threshold`` (0.3);
+- otherwise the classifier alone flags at ``threshold`` (0.5), but only where the text
+  contains no near-miss idiom. The thresholds were chosen by GroupKFold on the training
+  part with the classifier alone (lexicon off), because the lexicon itself was written
+  from the training examples and would make a joint estimate optimistic.
 Counselor utterances never carry flags (a counselor asking about risk is not a risk sign).
 """
 
@@ -30,8 +33,8 @@ class RiskDetector(BaseEstimator):
     def __init__(
         self,
         C: float = 1.0,
-        threshold: float = 0.9,
-        weak_threshold: float = 0.5,
+        threshold: float = 0.5,
+        weak_threshold: float = 0.3,
         min_positive: int = 5,
         max_iter: int = 500,
         random_state=0,

@@ -35,6 +35,11 @@ def dense_features(X: Sequence[dict], context: bool = True) -> np.ndarray:
     return np.hstack(cols).astype(np.float32)
 
 
+def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
+    tp = float((pred & gold).sum())
+    return 2 * tp / max(float(pred.sum() + gold.sum()), 1.0)
+
+
 class TaskDetector(BaseEstimator):
     """One binary classifier per stage task, with cue rules; ``predict`` gives a task list per record."""
 
@@ -43,6 +48,7 @@ class TaskDetector(BaseEstimator):
         tasks: Sequence[str] = (),
         C: float = 0.5,
         cue_factor: float = 0.5,
+        session_weight: float = 0.0,
         min_positive: int = 4,
         n_splits: int = 3,
         max_iter: int = 200,
@@ -51,6 +57,7 @@ class TaskDetector(BaseEstimator):
         self.tasks = tasks
         self.C = C
         self.cue_factor = cue_factor
+        self.session_weight = session_weight
         self.min_positive = min_positive
         self.n_splits = n_splits
         self.max_iter = max_iter
@@ -96,10 +103,15 @@ class TaskDetector(BaseEstimator):
                         continue
                     oof[te] = self._lr().fit(F[tr], y[tr]).predict_proba(F[te])[:, 1]
                 best_t, best_f = 0.5, -1.0
+                _, session_of = np.unique(groups_arr, return_inverse=True)
+                y_sess = np.bincount(session_of, weights=y.astype(float)) > 0
                 for t in np.linspace(0.2, 0.95, 16):
                     pred = self._decide(oof[:, None], cues[:, j : j + 1], np.array([t]))[:, 0]
-                    tp = (pred & y).sum()
-                    f = 2 * tp / max(pred.sum() + y.sum(), 1)
+                    f = _f1(pred, y)
+                    if self.session_weight:
+                        # the checklist reports whether a task was done in the session at all
+                        p_sess = np.bincount(session_of, weights=pred.astype(float)) > 0
+                        f = (1 - self.session_weight) * f + self.session_weight * _f1(p_sess, y_sess)
                     if f > best_f + 1e-9:
                         best_t, best_f = float(t), f
             else:
