@@ -200,10 +200,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Field-level encryption keys (see jalin/core/crypto.py). Never stored in the database.
 ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("JALIN_ENCRYPTION_KEYS", "").split(",") if k.strip()]
 ENCRYPTION_KEY_FILE = Path(os.environ.get("JALIN_KEY_FILE") or (DATA_DIR / "keys.json"))
-if PRODUCTION and not ENCRYPTION_KEYS and not ENCRYPTION_KEY_FILE.exists():
-    raise ImproperlyConfigured(
-        "Set JALIN_ENCRYPTION_KEYS or JALIN_KEY_FILE (create one with `jalin keys create`) before serving"
-    )
+# A missing key in production is reported by the system check jalin.E001 (jalin/core/checks.py), so that
+# `jalin keys create` itself can still run.
 
 # Sessions and cookies: automatic logoff after inactivity (HIPAA 164.312(a)(2)(iii)).
 SESSION_INACTIVITY_SECONDS = _env_int("JALIN_SESSION_TIMEOUT", 15 * 60, minimum=60)

@@ -70,3 +70,16 @@ def test_demo_sets_up_prints_login_and_is_idempotent(tmp_path):
     assert status.returncode == 0 and "values" in status.stdout
     raw = (tmp_path / "jalin.sqlite3").read_bytes()
     assert b"Ledakan marah" not in raw and b"Dimas P." not in raw  # demo content is encrypted at rest
+
+
+def test_production_needs_a_key_and_keys_create_makes_one(tmp_path):
+    env = {"JALIN_MODE": "production", "SECRET_KEY": "s" * 40, "ALLOWED_HOSTS": "bk.example.org",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "JALIN_DATA_DIR": str(tmp_path),
+           "JALIN_KEY_FILE": str(tmp_path / "keys" / "keys.json")}
+    refused = jalin("migrate", env=env)
+    assert refused.returncode != 0 and "jalin.E001" in refused.stderr
+    created = jalin("keys", "create", env=env)
+    assert created.returncode == 0 and (tmp_path / "keys" / "keys.json").exists()
+    assert jalin("migrate", "-v0", env=env).returncode == 0
+    again = jalin("keys", "create", env=env)
+    assert again.returncode != 0 and "already holds keys" in again.stderr

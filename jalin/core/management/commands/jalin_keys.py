@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # `keys create` must run before a key exists
     help = ("Encryption keys. `create` writes a new key file; `rotate` adds a new primary key and re-encrypts "
             "every sealed value without downtime; `retire` drops keys no value uses any more; `status` counts "
             "values per key. Example: jalin keys rotate")
