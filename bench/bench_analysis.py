@@ -1,5 +1,6 @@
 """Speed of the labelling model: load time, end-to-end time for a 600-utterance session,
-utterances/second, and peak memory.
+utterances/second, and peak memory; and the whole pipeline (text file -> parse -> analyse ->
+JSON and HTML), warm in this process and as a fresh `jalin analyze` process.
 
     OMP_WAIT_POLICY=PASSIVE python bench/bench_analysis.py [--model PATH] [--n 600] [--repeat 3]
 
@@ -12,9 +13,12 @@ really embeds all utterances.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 
@@ -43,6 +47,35 @@ def build_session(n: int):
         if len(utts) == n:
             break
     return Transcript(utts, source="bench")
+
+
+def write_session_file(session, path: str) -> None:
+    """The bench session as a plain-text verbatim, the way a counselor would hand it in."""
+    prefix = {"counselor": "Konselor", "counselee": "Konseli"}
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(f"{prefix[u.speaker]}: {u.text}" for u in session.utterances))
+
+
+def pipeline_seconds(path: str) -> float:
+    """Parse the file, analyse it and render both reports, in this (warm) process."""
+    from jalin.analysis import analyze, parse_file, to_html, to_json
+    from jalin.analysis.model import embed
+
+    embed._shared.clear()  # embed every utterance again, as for a new transcript
+    t0 = time.perf_counter()
+    result = analyze(parse_file(path), lang="id")
+    json.dumps(to_json(result), ensure_ascii=False)
+    to_html(result)
+    return time.perf_counter() - t0
+
+
+def fresh_process_seconds(path: str, out_dir: str) -> float:
+    """`jalin analyze` as a user runs it: interpreter start, imports, model load, JSON + HTML."""
+    t0 = time.perf_counter()
+    for fmt in ("json", "html"):
+        subprocess.run([sys.executable, "-m", "jalin", "analyze", path, "--format", fmt, "--out",
+                        os.path.join(out_dir, f"bench.{fmt}")], check=True, capture_output=True)
+    return (time.perf_counter() - t0) / 2
 
 
 def main(argv=None) -> int:
@@ -111,6 +144,13 @@ def main(argv=None) -> int:
     print(f"throughput       {n / best:.0f} utterances/s warm, {n / cold_s:.0f} utterances/s cold")
     print(f"load + cold 600  {load_s + cold_s:.2f} s end to end")
     print(f"peak memory      {peak_py / 1e6:.0f} MB Python heap (tracemalloc), {rss_mb:.0f} MB max RSS")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bench-session.txt")
+        write_session_file(session, path)
+        pipeline = min(pipeline_seconds(path) for _ in range(args.repeat))
+        fresh = fresh_process_seconds(path, tmp)
+    print(f"pipeline         {pipeline:.2f} s warm: parse -> analyse -> JSON + HTML ({n / pipeline:.0f} utterances/s)")
+    print(f"fresh process    {fresh:.2f} s per `jalin analyze` run (interpreter, imports, model load, one report)")
     print(f"cpu cores        {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
     return 0
 
