@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jalin.core.crypto import EncryptedTextField
 
@@ -346,7 +347,7 @@ class CaseConference(models.Model):
     date = models.DateField(_("date"))
     participants = EncryptedTextField(_("participants"))
     data_presented = EncryptedTextField(_("data presented"))
-    minutes = EncryptedTextField(_("minutes"))
+    minutes = EncryptedTextField(pgettext_lazy("record of a meeting", "minutes"))
     decisions = EncryptedTextField(_("decisions"))
     follow_up = EncryptedTextField(_("follow-up"), blank=True, default="")
     participants_bound_to_confidentiality = models.BooleanField(

@@ -109,3 +109,14 @@ def test_no_counselee_data_in_urls(client, owner, case):
     import re
     hrefs = re.findall(r'href="([^"]+)"', body)
     assert hrefs and not any("Budi" in h or "budi" in h for h in hrefs)
+
+
+def test_conference_minutes_are_notulen_not_menit():
+    from django.utils import translation
+
+    from jalin.cases.forms import ConferenceForm
+
+    with translation.override("id"):
+        assert str(ConferenceForm().fields["minutes"].label).lower() == "notulen"
+    with translation.override("en"):
+        assert str(ConferenceForm().fields["minutes"].label).lower() == "minutes"
