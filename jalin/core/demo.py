@@ -50,6 +50,36 @@ def _at(offset_days: int, hour: int, minute: int = 0):
     return timezone.make_aware(datetime.combine(_day(offset_days), time(hour, minute)))
 
 
+# Appointments must lie in the future (save_appointment refuses the past), so the demo books them
+# relative to the moment it is loaded: it must start at any hour, on any day of the year.
+MIN_LEAD = timedelta(minutes=30)
+SCHOOL_DAY_END = time(15, 0)
+
+
+def _upcoming(hour: int, minute: int = 0, *, days_ahead: int = 0):
+    """The first ``hour:minute`` on or after ``days_ahead`` days from today that is still ahead of us."""
+    offset = days_ahead
+    while _at(offset, hour, minute) < timezone.now() + MIN_LEAD:
+        offset += 1
+    return _at(offset, hour, minute)
+
+
+def _soon(hours_ahead: int = 1, *, otherwise: tuple[int, int] = (10, 0)):
+    """Later today on the hour, within school hours if they are not over, otherwise the next morning.
+
+    Gives the dashboard a "today" appointment during the school day without ever booking the past."""
+    now = timezone.localtime()
+    candidate = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours_ahead + 1)
+    if candidate.date() == now.date() and time(7, 0) <= candidate.time() <= SCHOOL_DAY_END:
+        return candidate
+    return _upcoming(*otherwise, days_ahead=1)
+
+
+def _session_start(session):
+    """When a session took place: its date and start time (the demo's measures are dated with it)."""
+    return timezone.make_aware(datetime.combine(session.date, session.start_time or time(9, 0)))
+
+
 def _session(case, actor, offset, stage, **notes):
     return services.record_session(case, actor=actor, data={
         "date": _day(offset), "start_time": time(9, 30), "duration_minutes": 45, "mode": "in_person",
@@ -103,7 +133,7 @@ def load_demo() -> dict:
              "Dimas menjelaskan 'cuma disuruh wali kelas'. Kerahasiaan dijelaskan.")
     services.set_task(case1, "rapport", True, actor=rina)
     services.set_task(case1, "confidentiality", True, actor=rina)
-    services.save_appointment(Appointment(case=case1, starts_at=_at(0, 10), duration_minutes=40), actor=rina)
+    services.save_appointment(Appointment(case=case1, starts_at=_soon(), duration_minutes=40), actor=rina)
 
     # 2. Exam anxiety, working stage: contract agreed, problem explored.
     ayu = counselee("Ayu L.", 2011, "f", "IX A", "Bapak Ayu (invented)")
@@ -119,7 +149,8 @@ def load_demo() -> dict:
     _session(case2, rina, -13, "inti", notes_inti="Eksplorasi: tekanan dari harapan orang tua; pikiran "
              "'kalau gagal semuanya sia-sia'.")
     services.set_task(case2, "exploration", True, actor=rina)
-    services.save_appointment(Appointment(case=case2, starts_at=_at(2, 13), duration_minutes=45), actor=rina)
+    services.save_appointment(Appointment(case=case2, starts_at=_upcoming(13, days_ahead=2), duration_minutes=45),
+                              actor=rina)
 
     # 3. Conflict with parents, final stage: ready to close once the evaluation is in.
     raka = counselee("Raka S.", 2011, "m", "IX C", "Ibu Raka (invented)")
@@ -187,7 +218,7 @@ def load_demo() -> dict:
                              "kesiswaan", data_presented="Catatan sesi (ringkas), nilai, kunjungan rumah",
                              minutes="Dibahas secara tertutup.", decisions="Pertimbangkan alih tangan kasus ke "
                              "psikolog.", participants_bound_to_confidentiality=True), actor=rina)
-    services.save_appointment(Appointment(case=case5, starts_at=_at(0, 13, 30), duration_minutes=45), actor=rina)
+    services.save_appointment(Appointment(case=case5, starts_at=_soon(hours_ahead=3, otherwise=(13, 30)), duration_minutes=45), actor=rina)
 
     # A trainee's case, for the supervisor view.
     fajar = services.create_counselee(actor=users["dedi"], data={
@@ -216,15 +247,18 @@ def _demo_measures(rina, case_anxiety, case_resistant) -> None:
     sessions = list(case_anxiety.sessions.order_by("number"))
     for session, answers in zip(sessions, [[2, 2, 3, 2, 1, 2, 2], [1, 2, 2, 1, 1, 1, 1]], strict=False):
         measures.record_administration(case_anxiety, instrument_code="gad7", lang="id", answers=answers,
-                                       actor=rina, session=session)
+                                       actor=rina, session=session,
+                                       administered_at=_session_start(session))
     sessions = list(case_resistant.sessions.order_by("number"))
     for session, answers in zip(sessions, [[1, 1, 2, 1, 1, 1, 1, 1, 0], [2, 2, 2, 2, 2, 2, 2, 1, 0],
                                            [2, 3, 2, 2, 2, 3, 2, 2, 0]], strict=False):
         measures.record_administration(case_resistant, instrument_code="phq9", lang="id", answers=answers,
-                                       actor=rina, session=session)
+                                       actor=rina, session=session,
+                                       administered_at=_session_start(session))
     for session, answers in zip(sessions[::2], [[4, 4, 4, 3, 4, 4], [3, 2, 3, 2, 3, 3]], strict=False):
         measures.record_administration(case_resistant, instrument_code="alliance_jalin", lang="id",
-                                       answers=answers, actor=rina, session=session)
+                                       answers=answers, actor=rina, session=session,
+                                       administered_at=_session_start(session))
 
 
 DEMO_VERBATIM = """Konselor: Selamat siang, Ayu. Silakan duduk. Bagaimana ujian praktik kemarin?

@@ -62,8 +62,13 @@ def _no_improvement_after(case, code: str) -> int | None:
 
 @transaction.atomic
 def record_administration(case, *, instrument_code: str, lang: str, answers, actor=None, session=None,
-                          mode=Administration.Mode.IN_SESSION, request=None) -> Administration:
-    """Score and store one administration, then raise the alerts it triggers. All or nothing."""
+                          mode=Administration.Mode.IN_SESSION, request=None, administered_at=None) -> Administration:
+    """Score and store one administration, then raise the alerts it triggers. All or nothing.
+
+    ``administered_at`` defaults to now; one entered afterwards (on paper in the session) carries its own time."""
+    now = timezone.now()
+    if administered_at is not None and administered_at > now + timedelta(minutes=5):
+        raise ServiceError(_("A measure cannot be dated in the future."))
     if not case.is_open and mode == Administration.Mode.IN_SESSION:
         raise ServiceError(_("This case is closed. Reopen it before changing it."))
     require_processing(case.counselee)
@@ -72,7 +77,7 @@ def record_administration(case, *, instrument_code: str, lang: str, answers, act
     administration = Administration.objects.create(
         case=case, session=session, instrument=instrument.code, instrument_version=instrument.version,
         language=instrument.language, answers=dict(result.answers), result=result.to_dict(), mode=mode,
-        administered_at=timezone.now(), created_by=actor)
+        administered_at=administered_at or now, created_by=actor)
     series = [_score_from_result(a.result, instrument.code)
               for a in case.administrations.filter(instrument=instrument.code).order_by("administered_at", "id")]
     for alert in evaluate_alerts(instrument, series, no_improvement_after=_no_improvement_after(case,
