@@ -295,3 +295,23 @@ def encrypted_fields():
         names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
         if names:
             yield model, names
+
+
+def seal_plaintext_column(schema_editor, table: str, column: str, aad: str, *, reverse: bool = False) -> int:
+    """For a data migration that turns a plain column into an encrypted one: seal every plaintext value in
+    place (or, reversed, open every sealed one). Raw SQL, because the historical model's field would refuse
+    to read plaintext. Returns the number of rows changed."""
+    connection = schema_editor.connection
+    quoted_table, quoted_column = connection.ops.quote_name(table), connection.ops.quote_name(column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {quoted_column} FROM {quoted_table} WHERE {quoted_column} <> ''")
+        rows = cursor.fetchall()
+    changed = 0
+    for pk, value in rows:
+        if value is None or value.startswith(PREFIX) != reverse:
+            continue
+        new = keyring.decrypt(value, aad) if reverse else keyring.encrypt(value, aad)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {quoted_table} SET {quoted_column} = %s WHERE id = %s", [new, pk])
+        changed += 1
+    return changed
