@@ -50,6 +50,7 @@ def verify_keys() -> str:
     if token is not None:
         if _opens(token, aad) != SENTINEL_TEXT:
             raise KeyCheckError("the key sentinel holds an unexpected value: the database was tampered with")
+        _mark_audit_chain_keyed(tables)
         return keyring.primary_id
     # A database from before the sentinel existed: probe the data it already holds.
     for model, names in encrypted_fields():
@@ -64,4 +65,13 @@ def verify_keys() -> str:
     with transaction.atomic():
         if not KeySentinel.objects.exists():
             KeySentinel.objects.create(value=SENTINEL_TEXT)
+    _mark_audit_chain_keyed(tables)
     return keyring.primary_id
+
+
+def _mark_audit_chain_keyed(tables) -> None:
+    from jalin.audit.models import AuditEvent
+    from jalin.audit.services import mark_keyed
+
+    if AuditEvent._meta.db_table in tables:
+        mark_keyed()

@@ -50,7 +50,17 @@ def create() -> str:
         raise KeyCommandError(f"{path} already holds keys; use `jalin keys rotate`")
     write_key_file(path, [new_key()], audit_key=new_key())
     keyring.load()
+    _audit("keys.create")
     return f"created key file {path}"
+
+
+def _audit(action: str, **detail) -> None:
+    """Key operations are audited (ids only); before the first migration there is no audit table yet."""
+    from jalin.audit.models import AuditEvent
+    from jalin.audit.services import record
+
+    if AuditEvent._meta.db_table in connection.introspection.table_names():
+        record(action, **detail)
 
 
 def reencrypt_all(batch: int = 200) -> int:
@@ -75,6 +85,7 @@ def rotate() -> str:
     write_key_file(path, [new_key(), *keys], audit_key=read_audit_key(path) or new_key())
     keyring.load()
     rows = reencrypt_all()
+    _audit("keys.rotate", key=keyring.primary_id, rows=rows)
     return f"new primary key {keyring.primary_id}; re-encrypted {rows} rows; old keys kept until `jalin keys retire`"
 
 
@@ -104,6 +115,7 @@ def retire() -> str:
                               "run `jalin keys reencrypt`, then retire again")
     write_key_file(path, keys[:1])
     keyring.load()
+    _audit("keys.retire", key=primary, retired=len(keys) - 1)
     return f"retired {len(keys) - 1} key(s); primary key {primary} kept"
 
 
