@@ -260,6 +260,10 @@ SECURE_CSP = {
 LOGIN_FAILURE_LIMIT = _env_int("JALIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = _env_int("JALIN_LOGIN_FAILURE_WINDOW", 15 * 60, minimum=1)
 
+# Second factor: wrong or replayed codes per account before a lockout, and how long it lasts.
+TOTP_FAILURE_LIMIT = _env_int("JALIN_TOTP_FAILURE_LIMIT", 5, minimum=1)
+TOTP_LOCKOUT_SECONDS = _env_int("JALIN_TOTP_LOCKOUT", 15 * 60, minimum=1)
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Logs carry ids only, never counselee content (see docs/security.md).
