@@ -16,8 +16,8 @@ Practice (web application):
   serve        production server (gunicorn): needs SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS and keys
   migrate      apply database migrations
   createuser   create an account: jalin createuser USERNAME --role counselor|supervisor|admin
-  keys         encryption keys: jalin keys create|rotate|status
-  audit        audit log: jalin audit verify
+  keys         encryption keys: jalin keys create|rotate|reencrypt|retire|status
+  audit        audit log: jalin audit verify [--anchors FILE] | jalin audit anchor [--out FILE | --syslog]
   worker       analyse uploaded transcripts in the background: jalin worker [--poll 2] [--once]
   manage       any Django management command: jalin manage COMMAND ...
 
@@ -53,11 +53,27 @@ def _django(argv: list[str]) -> int:
     from django.core.management import execute_from_command_line
 
     try:
+        if argv[:1] == ["jalin_worker"]:
+            import django
+
+            django.setup()
+            _refuse_wrong_keys("jalin worker")
         execute_from_command_line(["jalin", *argv])
     except ImproperlyConfigured as exc:
         print(f"jalin: configuration error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _refuse_wrong_keys(command: str) -> None:
+    """One line and exit 2 when the key set cannot open this database (see jalin/core/keycheck.py)."""
+    from jalin.core.keycheck import KeyCheckError, verify_keys
+
+    try:
+        verify_keys()
+    except KeyCheckError as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _serve(argv: list[str]) -> int:
@@ -70,6 +86,7 @@ def _serve(argv: list[str]) -> int:
     os.environ["JALIN_MODE"] = "production"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jalin.settings")
     from django.core.exceptions import ImproperlyConfigured
+    from django.core.management.base import SystemCheckError
 
     try:
         import django
@@ -80,8 +97,14 @@ def _serve(argv: list[str]) -> int:
         call_command("check", "--deploy", "--fail-level", "ERROR")
         call_command("collectstatic", "--noinput", verbosity=0)
         _refuse_unapplied_migrations()
+        _refuse_wrong_keys("jalin serve")
     except ImproperlyConfigured as exc:
         print(f"jalin serve: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except SystemCheckError as exc:
+        # Only the errors, one per line, without Django's banner and traceback.
+        errors = [line.strip() for line in str(exc).splitlines() if line.strip().startswith("?:") or ": (" in line]
+        print("jalin serve: " + ("; ".join(errors) or "system checks failed"), file=sys.stderr)
         return 2
     except SystemExit as exc:
         return int(exc.code or 1)

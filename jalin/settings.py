@@ -53,7 +53,10 @@ PRODUCTION = MODE == "production"
 
 DATA_DIR = Path(os.environ.get("JALIN_DATA_DIR") or (Path.cwd() / "jalin-data")).expanduser().resolve()
 if not PRODUCTION:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # Private: the folder holds the SQLite file, the demo secret key and the key file.
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if DATA_DIR.stat().st_uid == os.getuid() and DATA_DIR.stat().st_mode & 0o077:
+        DATA_DIR.chmod(0o700)
 
 
 def _demo_secret_key() -> str:
@@ -148,6 +151,7 @@ def _database() -> dict:
     if config["ENGINE"] not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL or SQLite")
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        _private_sqlite_file(config.get("NAME") or "")
         # WAL and a busy timeout let the web server and a background analysis share the file.
         config.setdefault("OPTIONS", {}).update(
             {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
@@ -161,6 +165,22 @@ def _database() -> dict:
         # runs never share, or corrupt, one database.
         config["TEST"]["NAME"] = str(DATA_DIR / f"test-{os.getpid()}.sqlite3")
     return config
+
+
+def _private_sqlite_file(name) -> None:
+    """Create the SQLite file 0600 in a 0700 folder before SQLite does (it would use the umask, often 0644).
+
+    SQLite gives its -wal and -shm files the database file's mode, so they stay private too.
+    """
+    if not name or str(name).startswith(":memory:") or str(name).startswith("file:"):
+        return
+    path = Path(name)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 DATABASES = {"default": _database()}
@@ -239,6 +259,10 @@ SECURE_CSP = {
 # Login throttling: failed attempts per username and per address within the window.
 LOGIN_FAILURE_LIMIT = _env_int("JALIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = _env_int("JALIN_LOGIN_FAILURE_WINDOW", 15 * 60, minimum=1)
+
+# Second factor: wrong or replayed codes per account before a lockout, and how long it lasts.
+TOTP_FAILURE_LIMIT = _env_int("JALIN_TOTP_FAILURE_LIMIT", 5, minimum=1)
+TOTP_LOCKOUT_SECONDS = _env_int("JALIN_TOTP_LOCKOUT", 15 * 60, minimum=1)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

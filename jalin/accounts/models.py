@@ -46,6 +46,11 @@ class User(AbstractUser):
                                 default="id")
     totp_secret = EncryptedTextField(blank=True, default="")
     totp_confirmed = models.BooleanField(default=False)
+    # A new secret while (re-)enrolling: it replaces totp_secret only once a code from it is confirmed.
+    totp_pending_secret = EncryptedTextField(blank=True, default="")
+    totp_last_step = models.BigIntegerField(null=True, blank=True)  # time step of the last accepted code: no replay
+    totp_failures = models.PositiveIntegerField(default=0)  # wrong codes (or passwords) since the last success
+    totp_locked_until = models.DateTimeField(null=True, blank=True)
 
     @property
     def is_counselor(self) -> bool:

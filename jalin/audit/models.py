@@ -1,8 +1,12 @@
 """The append-only, hash-chained audit log of every read and write of counselee data.
 
 Each event stores who, when, what record, which action and from where — ids only, never
-counselee content. ``hash`` = SHA-256 over the previous event's hash and this event's
-canonical fields, so any edit, deletion or reordering breaks the chain (``jalin audit verify``).
+counselee content. ``hash`` covers the previous event's hash and this event's canonical fields,
+so any edit, deletion or reordering breaks the chain (``jalin audit verify``). Chain version 2
+(``chain=2``) is an HMAC-SHA256 under the audit key, which lives in the key file beside the field
+keys (never in the database): whoever can write the database cannot recompute it. Version 1 is the
+plain SHA-256 of events written before the audit key existed; it may only precede keyed events.
+On PostgreSQL a trigger refuses UPDATE and DELETE on the table (migration 0002).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict)  # ids and codes only
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    chain = models.PositiveSmallIntegerField(default=1)  # 1: SHA-256 (before the audit key), 2: HMAC-SHA256
 
     class Meta:
         ordering = ["seq"]

@@ -1,10 +1,19 @@
-"""Writing and verifying the audit chain. ``record`` is the only way events are written."""
+"""Writing and verifying the audit chain. ``record`` is the only way events are written.
+
+Events are chained with HMAC-SHA256 under the audit key (chain version 2) once the key file holds
+one; earlier events keep their plain SHA-256 (version 1). ``verify_chain`` accepts unkeyed events
+only before the first keyed one, and, when a key is configured, requires the head to be keyed:
+a chain rewritten and re-hashed with SHA-256 by someone who can write the database but does not
+have the key file is detected. A truncated tail (the newest events deleted, the head row moved
+back) is caught by checkpoints written outside the database (``anchor`` / ``verify_anchors``).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,27 +23,41 @@ from .models import AuditEvent, AuditHead
 GENESIS = "0" * 64
 
 
+KEYED = 2
+UNKEYED = 1
+
+
 def _canonical(event: AuditEvent) -> str:
-    return json.dumps(
-        {
-            "seq": event.seq,
-            "at": event.at.isoformat(),
-            "actor": event.actor_label,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "case_id": event.case_id,
-            "counselee_id": event.counselee_id,
-            "address": event.address,
-            "detail": event.detail,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+    fields = {
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "actor": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "case_id": event.case_id,
+        "counselee_id": event.counselee_id,
+        "address": event.address,
+        "detail": event.detail,
+    }
+    if event.chain != UNKEYED:
+        fields["chain"] = event.chain  # a keyed event cannot be relabelled as unkeyed without breaking it
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
 
-def _digest(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + _canonical(event)).encode()).hexdigest()
+def _audit_key() -> bytes | None:
+    from jalin.core.crypto import keyring
+
+    return keyring.audit_key
+
+
+def _digest(prev_hash: str, event: AuditEvent, key: bytes | None = None) -> str:
+    message = (prev_hash + _canonical(event)).encode()
+    if event.chain == KEYED:
+        if key is None:
+            raise ValueError("a keyed audit event needs the audit key")
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
 
 
 def client_address(request) -> str:
@@ -60,6 +83,7 @@ def record(
         # Guard against content slipping in: only short codes, ids, numbers and booleans.
         if isinstance(value, str) and len(value) > 80:
             raise ValueError("audit detail values must be short codes, not content")
+    key = _audit_key()
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
         event = AuditEvent(
@@ -75,8 +99,9 @@ def record(
             address=client_address(request),
             detail=detail,
             prev_hash=head.last_hash,
+            chain=KEYED if key is not None else UNKEYED,
         )
-        event.hash = _digest(head.last_hash, event)
+        event.hash = _digest(head.last_hash, event, key)
         event.save()
         head.last_seq, head.last_hash = event.seq, event.hash
         head.save(update_fields=["last_seq", "last_hash"])
@@ -89,24 +114,111 @@ class ChainReport:
     checked: int
     first_bad_seq: int | None = None
     problem: str = ""
+    head_hash: str = GENESIS
+    unkeyed: int = 0  # events from before the audit key (chain version 1)
+    keyed: bool = False  # whether an audit key was configured for the check
+    anchors: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 def verify_chain() -> ChainReport:
     """Walk the chain from the start; report the first event whose hash or link does not hold."""
+    key = _audit_key()
     prev = GENESIS
     expected_seq = 1
-    checked = 0
+    checked = unkeyed = 0
+    seen_keyed = False
+    last_chain = None
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
         if event.seq != expected_seq:
-            return ChainReport(False, checked, event.seq, f"sequence gap: expected {expected_seq}")
+            return ChainReport(False, checked, event.seq, f"sequence gap: expected {expected_seq}", prev)
         if event.prev_hash != prev:
-            return ChainReport(False, checked, event.seq, "link to previous event broken")
-        if _digest(prev, event) != event.hash:
-            return ChainReport(False, checked, event.seq, "event content does not match its hash")
+            return ChainReport(False, checked, event.seq, "link to previous event broken", prev)
+        if event.chain not in (UNKEYED, KEYED):
+            return ChainReport(False, checked, event.seq, f"unknown chain version {event.chain}", prev)
+        if event.chain == UNKEYED and seen_keyed:
+            return ChainReport(False, checked, event.seq, "unkeyed event after keyed ones: the chain was rewritten",
+                               prev)
+        if event.chain == KEYED and key is None:
+            return ChainReport(False, checked, event.seq, "the chain is keyed but no audit key is configured "
+                               "(JALIN_KEY_FILE / JALIN_AUDIT_KEY)", prev)
+        if not hmac.compare_digest(_digest(prev, event, key), event.hash):
+            return ChainReport(False, checked, event.seq, "event content does not match its hash", prev)
+        seen_keyed = seen_keyed or event.chain == KEYED
+        unkeyed += event.chain == UNKEYED
+        last_chain = event.chain
         prev = event.hash
         expected_seq += 1
         checked += 1
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and head.last_seq != checked:
-        return ChainReport(False, checked, checked + 1, "events missing at the end of the chain")
-    return ChainReport(True, checked)
+        return ChainReport(False, checked, checked + 1, "events missing at the end of the chain", prev)
+    if key is not None and last_chain == UNKEYED:
+        return ChainReport(False, checked, checked, "the newest event is not keyed although an audit key is "
+                           "configured: the chain may have been re-hashed without the key", prev, unkeyed, True)
+    report = ChainReport(True, checked, head_hash=prev, unkeyed=unkeyed, keyed=key is not None)
+    if key is None:
+        report.warnings.append("no audit key: the chain is plain SHA-256, which anyone who can write the "
+                               "database can recompute (run `jalin keys rotate` or set JALIN_AUDIT_KEY)")
+    return report
+
+
+def mark_keyed() -> AuditEvent | None:
+    """Once an audit key exists, make sure the chain's newest event is keyed (an upgrade from unkeyed).
+
+    Called at every checked start (jalin serve, worker, demo) and after key commands, so a legitimate
+    chain is never left with an unkeyed head while a key is configured.
+    """
+    if _audit_key() is None:
+        return None
+    last = AuditEvent.objects.order_by("-seq").only("chain").first()
+    if last is None or last.chain == KEYED:
+        return None
+    return record("audit.keyed")
+
+
+# --- checkpoints outside the database --------------------------------------------------------
+
+def _sign(fields: dict, key: bytes) -> str:
+    message = b"jalin-audit-anchor:" + json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def checkpoint() -> dict:
+    """A signed statement of the chain's head now: the event count, the head's seq and hash."""
+    key = _audit_key()
+    if key is None:
+        raise ValueError("no audit key: create one with `jalin keys rotate` or set JALIN_AUDIT_KEY")
+    head = AuditEvent.objects.order_by("-seq").first()
+    fields = {"at": timezone.now().isoformat(), "seq": head.seq if head else 0,
+              "hash": head.hash if head else GENESIS, "count": AuditEvent.objects.count()}
+    return {**fields, "sig": _sign(fields, key)}
+
+
+def verify_anchors(lines) -> tuple[int, str]:
+    """Check signed checkpoints against the chain. Returns (number checked, problem or "")."""
+    key = _audit_key()
+    if key is None:
+        return 0, "no audit key to check the checkpoints' signatures"
+    checked = 0
+    for number, line in enumerate(lines, start=1):
+        text = line.split("jalin-audit-checkpoint ", 1)[-1].strip()
+        if not text:
+            continue
+        try:
+            anchor = json.loads(text)
+            fields = {k: anchor[k] for k in ("at", "seq", "hash", "count")}
+            signature = anchor["sig"]
+        except (ValueError, KeyError, TypeError):
+            return checked, f"checkpoint line {number} is not a Jalin checkpoint"
+        if not hmac.compare_digest(_sign(fields, key), str(signature)):
+            return checked, f"checkpoint line {number} has a bad signature"
+        if fields["seq"]:
+            event = AuditEvent.objects.filter(seq=fields["seq"]).only("hash").first()
+            if event is None:
+                return checked, (f"checkpoint line {number}: event {fields['seq']} is gone "
+                                 "(the chain was truncated)")
+            if not hmac.compare_digest(event.hash, fields["hash"]):
+                return checked, f"checkpoint line {number}: event {fields['seq']} was rewritten"
+        checked += 1
+    return checked, ""

@@ -202,7 +202,8 @@ class ReferralForm(forms.ModelForm):
                   "external", "reason", "efforts", "counselee_consent", "guardian_consent", "head_permission",
                   "scheduled_on", "status", "receiver_feedback", "evaluation"]
         widgets = {"date": DATE, "scheduled_on": DATE, "reason": TEXT, "efforts": TEXT,
-                   "receiver_feedback": TEXT, "evaluation": TEXT}
+                   "receiver_feedback": TEXT, "evaluation": TEXT, "receiver_name": forms.TextInput,
+                   "receiver_institution": forms.TextInput, "receiver_expertise": forms.TextInput}
 
 
 class HomeVisitForm(forms.ModelForm):

@@ -312,9 +312,10 @@ class Referral(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
     letter_number = models.CharField(_("letter number"), max_length=60, blank=True, default="")
     date = models.DateField(_("date"))
-    receiver_name = models.CharField(_("receiver"), max_length=200)
-    receiver_institution = models.CharField(_("institution"), max_length=200)
-    receiver_expertise = models.CharField(_("expertise"), max_length=200)
+    # Who the counselee was sent to (a psychiatrist, a clinic) tells what is wrong: sealed like the reason.
+    receiver_name = EncryptedTextField(_("receiver"), max_length=200)
+    receiver_institution = EncryptedTextField(_("institution"), max_length=200)
+    receiver_expertise = EncryptedTextField(_("expertise"), max_length=200)
     external = models.BooleanField(_("outside the organisation"), default=True)
     reason = EncryptedTextField(_("reason for referral"))
     efforts = EncryptedTextField(_("efforts so far"))

@@ -1,4 +1,4 @@
-"""Key management behind ``jalin keys``: create, rotate (re-encrypt everything), retire, status."""
+"""Key management behind ``jalin keys``: create, rotate (re-encrypt everything), reencrypt, retire, status."""
 
 from __future__ import annotations
 
@@ -8,7 +8,17 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
-from .crypto import PREFIX, encrypted_fields, keyring, new_key, read_key_file, write_key_file
+from .crypto import (
+    PREFIX,
+    _decode_key,
+    encrypted_fields,
+    key_id,
+    keyring,
+    new_key,
+    read_audit_key,
+    read_key_file,
+    write_key_file,
+)
 
 
 class KeyCommandError(Exception):
@@ -38,9 +48,19 @@ def create() -> str:
     path = _key_file()
     if read_key_file(path):
         raise KeyCommandError(f"{path} already holds keys; use `jalin keys rotate`")
-    write_key_file(path, [new_key()])
+    write_key_file(path, [new_key()], audit_key=new_key())
     keyring.load()
+    _audit("keys.create")
     return f"created key file {path}"
+
+
+def _audit(action: str, **detail) -> None:
+    """Key operations are audited (ids only); before the first migration there is no audit table yet."""
+    from jalin.audit.models import AuditEvent
+    from jalin.audit.services import record
+
+    if AuditEvent._meta.db_table in connection.introspection.table_names():
+        record(action, **detail)
 
 
 def reencrypt_all(batch: int = 200) -> int:
@@ -61,23 +81,42 @@ def rotate() -> str:
     keys = read_key_file(path)
     if not keys:
         raise KeyCommandError(f"no key file at {path}; run `jalin keys create` first")
-    write_key_file(path, [new_key(), *keys])
+    # A key file from before the audit key existed gets one now (the audit chain is keyed from here on).
+    write_key_file(path, [new_key(), *keys], audit_key=read_audit_key(path) or new_key())
     keyring.load()
     rows = reencrypt_all()
+    _audit("keys.rotate", key=keyring.primary_id, rows=rows)
     return f"new primary key {keyring.primary_id}; re-encrypted {rows} rows; old keys kept until `jalin keys retire`"
 
 
+def reencrypt() -> str:
+    """Re-seal every value under the current primary key (after a rotation a server raced, before retire)."""
+    keyring.load()
+    rows = reencrypt_all()
+    return f"re-encrypted {rows} rows under primary key {keyring.primary_id}"
+
+
 def retire() -> str:
+    """Drop every old key, or refuse (changing nothing) while any value is still sealed with one.
+
+    A server that sealed a value with the old key just before the rotation committed would
+    otherwise lose it: the count is taken from the raw columns right before the file is written.
+    """
     path = _key_file()
     keys = read_key_file(path)
+    if not keys:
+        raise KeyCommandError(f"no key file at {path}")
     keyring.load()
-    used = set(_raw_key_ids())
-    from .crypto import _decode_key, key_id
-
-    keep = [k for i, k in enumerate(keys) if i == 0 or key_id(_decode_key(k)) in used]
-    write_key_file(path, keep)
+    primary = key_id(_decode_key(keys[0]))
+    still_used = Counter(kid for kid in _raw_key_ids() if kid != primary)
+    if still_used:
+        listed = ", ".join(f"{kid} ({n} values)" for kid, n in sorted(still_used.items()))
+        raise KeyCommandError(f"refusing to retire: values are still sealed with {listed}; "
+                              "run `jalin keys reencrypt`, then retire again")
+    write_key_file(path, keys[:1])
     keyring.load()
-    return f"retired {len(keys) - len(keep)} key(s); {len(keep)} kept"
+    _audit("keys.retire", key=primary, retired=len(keys) - 1)
+    return f"retired {len(keys) - 1} key(s); primary key {primary} kept"
 
 
 def status() -> str:

@@ -86,7 +86,7 @@ class Alert(models.Model):
                                        related_name="alerts")
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MEASURE)
     source_ref = models.CharField(max_length=40, blank=True, default="")  # e.g. transcript id + utterance no.
-    code = models.CharField(max_length=40)
+    code = EncryptedTextField(max_length=40)  # "risk_self", "phq9_item9": says what is wrong, so sealed
     severity = models.CharField(max_length=10, choices=Severity.choices)
     reason_id = EncryptedTextField()  # says why it fired; holds scores, so encrypted
     reason_en = EncryptedTextField()

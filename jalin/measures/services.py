@@ -82,10 +82,11 @@ def record_administration(case, *, instrument_code: str, lang: str, answers, act
               for a in case.administrations.filter(instrument=instrument.code).order_by("administered_at", "id")]
     for alert in evaluate_alerts(instrument, series, no_improvement_after=_no_improvement_after(case,
                                                                                                 instrument.code)):
-        Alert.objects.create(case=case, administration=administration, code=alert.code, severity=alert.severity,
-                             reason_id=alert.reason_id, reason_en=alert.reason_en)
+        raised = Alert.objects.create(case=case, administration=administration, code=alert.code,
+                                      severity=alert.severity, reason_id=alert.reason_id, reason_en=alert.reason_en)
+        # The alert's id, not its code: the audit log outlives erasure, and a code says what is wrong.
         record("alert.raise", actor=actor, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
-               request=request, code=alert.code, severity=alert.severity)
+               request=request, alert=raised.pk, severity=alert.severity)
     record("measure.record", actor=actor, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
            request=request, instrument=instrument.code, mode=mode)
     return administration
@@ -167,13 +168,15 @@ def due_measures(case) -> list[MeasureSchedule]:
 def raise_alert(case, *, code: str, severity: str, reason_id: str, reason_en: str, source: str,
                 source_ref: str = "", actor=None, request=None) -> Alert:
     """An alert from outside the measures (a transcript's risk flag); one per source_ref and code."""
-    existing = Alert.objects.filter(case=case, source=source, source_ref=source_ref, code=code).first()
+    # The code is sealed (random nonce), so it is compared after decryption.
+    existing = next((a for a in Alert.objects.filter(case=case, source=source, source_ref=source_ref)
+                     if a.code == code), None)
     if existing is not None:
         return existing
     alert = Alert.objects.create(case=case, code=code, severity=severity, reason_id=reason_id, reason_en=reason_en,
                                  source=source, source_ref=source_ref)
     record("alert.raise", actor=actor, obj=alert, case_id=case.pk, counselee_id=case.counselee_id, request=request,
-           code=code, severity=severity)
+           severity=severity)
     return alert
 
 
@@ -189,7 +192,7 @@ def acknowledge_alert(alert: Alert, *, actor, note: str, request=None) -> Alert:
     alert.acknowledgement = note
     alert.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement"])
     record("alert.acknowledge", actor=actor, obj=alert, case_id=alert.case_id, counselee_id=alert.case.counselee_id,
-           request=request, code=alert.code)
+           request=request)
     return alert
 
 

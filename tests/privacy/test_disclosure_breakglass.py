@@ -83,7 +83,7 @@ def test_break_glass_gives_24_hours_read_only_and_alerts_the_owner(client, owner
     page = client.get(reverse("case_detail", args=[case.pk]))
     assert page.status_code == 200 and "HANYA-PEMILIK" not in page.content.decode()
     assert client.get(reverse("case_edit", args=[case.pk])).status_code == 404
-    alert = Alert.objects.get(case=case, code="break_glass")
+    alert = Alert.objects.get(case=case, source="break_glass")
     assert "colleague" in alert.reason_en and alert.acknowledged_at is None
     assert alert in measures.open_alerts_for_user(owner)
     event = AuditEvent.objects.get(action="case.break_glass")

@@ -68,20 +68,26 @@ def test_admin_must_enrol_in_two_factor_when_required(client, admin_user):
 
 
 def test_two_factor_login_flow(client, owner):
-    import pyotp
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
 
-    client.force_login(owner)
-    client.get(reverse("twofactor_setup"))
-    owner.refresh_from_db()
-    code = pyotp.TOTP(owner.totp_secret).now()
-    assert client.post(reverse("twofactor_setup"), {"code": "000000" if code != "000000" else "111111"}
-                       ).status_code == 200
-    client.post(reverse("twofactor_setup"), {"code": code})
-    owner.refresh_from_db()
-    assert owner.totp_confirmed
-    client.logout()
-    from tests.factories import PASSWORD
-    response = client.post(reverse("login"), {"username": "owner", "password": PASSWORD})
-    assert response["Location"] == reverse("login_verify") and "_auth_user_id" not in client.session
-    client.post(reverse("login_verify"), {"code": pyotp.TOTP(owner.totp_secret).now()})
-    assert client.session["_auth_user_id"] == str(owner.pk)
+    import pyotp
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 3, 2, 10, 1, tzinfo=ZoneInfo("Asia/Jakarta")), tick=False) as clock:
+        client.force_login(owner)
+        client.get(reverse("twofactor_setup"))
+        owner.refresh_from_db()
+        code = pyotp.TOTP(owner.totp_pending_secret).now()
+        assert client.post(reverse("twofactor_setup"), {"code": "000000" if code != "000000" else "111111"}
+                           ).status_code == 200
+        client.post(reverse("twofactor_setup"), {"code": code})
+        owner.refresh_from_db()
+        assert owner.totp_confirmed
+        client.logout()
+        from tests.factories import PASSWORD
+        response = client.post(reverse("login"), {"username": "owner", "password": PASSWORD})
+        assert response["Location"] == reverse("login_verify") and "_auth_user_id" not in client.session
+        clock.shift(timedelta(seconds=30))  # the enrolment code was used: the next one logs in
+        client.post(reverse("login_verify"), {"code": pyotp.TOTP(owner.totp_secret).now()})
+        assert client.session["_auth_user_id"] == str(owner.pk)

@@ -17,8 +17,18 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             self.stderr.write("jalin demo refuses to run in production mode.")
             raise SystemExit(2)
-        ensure_key_file()
-        call_command("migrate", interactive=False, verbosity=0)
+        from django.core.exceptions import ImproperlyConfigured
+
+        from jalin.core.keycheck import KeyCheckError, verify_keys
+
+        try:
+            ensure_key_file()  # refuses when data exists but the key file is missing: never a silent new key
+            verify_keys()  # before migrating: a data migration must not seal values under a wrong key
+            call_command("migrate", interactive=False, verbosity=0)
+            verify_keys()  # now the sentinel table exists
+        except (ImproperlyConfigured, KeyCheckError) as exc:
+            self.stderr.write(f"jalin demo: {exc}")
+            raise SystemExit(2) from None
         from jalin.core.demo import load_demo
 
         result = load_demo()
