@@ -1,0 +1,77 @@
+"""Security review #14 (web side): throttling per (username, address), trusted proxies, unaudited reads,
+alerts that quoted transcripts, names in URLs, break-glass by administrator-made accounts, job timing."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from jalin.audit.models import AuditEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _fail_logins(client, username, times, **extra):
+    for _ in range(times):
+        client.post(reverse("login"), {"username": username, "password": "wrong"}, **extra)
+
+
+def _logs_in(client, username, **extra) -> bool:
+    client.post(reverse("login"), {"username": username, "password": factories.PASSWORD}, **extra)
+    logged_in = "_auth_user_id" in client.session
+    client.logout()
+    return logged_in
+
+
+# --- item 9: throttling and trusted proxies --------------------------------------------------
+
+def test_one_accounts_failures_do_not_lock_out_colleagues_behind_the_same_address(client, owner, colleague):
+    _fail_logins(client, "colleague", settings.LOGIN_FAILURE_LIMIT)
+    assert _logs_in(client, "owner")
+    assert not _logs_in(client, "colleague")  # the pair itself is locked
+
+
+def test_failures_count_per_address(client, owner):
+    _fail_logins(client, "owner", settings.LOGIN_FAILURE_LIMIT, REMOTE_ADDR="203.0.113.7")
+    assert not _logs_in(client, "owner", REMOTE_ADDR="203.0.113.7")
+    assert _logs_in(client, "owner", REMOTE_ADDR="198.51.100.20")
+
+
+def test_forwarded_for_is_ignored_without_a_trusted_proxy(client, owner, settings):
+    settings.TRUSTED_PROXIES = ()
+    # A client cannot escape the lock by inventing a new X-Forwarded-For each time.
+    for n in range(settings.LOGIN_FAILURE_LIMIT):
+        _fail_logins(client, "owner", 1, HTTP_X_FORWARDED_FOR=f"192.0.2.{n + 1}")
+    assert not _logs_in(client, "owner", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert set(AuditEvent.objects.filter(action="auth.login_failed").values_list("address", flat=True)) == {
+        "127.0.0.1"}
+
+
+def test_forwarded_for_is_honoured_from_a_trusted_proxy(client, owner, colleague, settings):
+    import ipaddress
+
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("10.0.0.0/8"))
+    # Two users behind the proxy: one's failures lock only that (username, client address) pair.
+    _fail_logins(client, "owner", settings.LOGIN_FAILURE_LIMIT, HTTP_X_FORWARDED_FOR="198.51.100.5, 10.1.2.3")
+    assert not _logs_in(client, "owner", HTTP_X_FORWARDED_FOR="198.51.100.5")
+    assert _logs_in(client, "owner", HTTP_X_FORWARDED_FOR="198.51.100.6")
+    addresses = set(AuditEvent.objects.filter(action="auth.login_failed").values_list("address", flat=True))
+    assert addresses == {"198.51.100.5"}
+    login = AuditEvent.objects.filter(action="auth.login").latest("seq")
+    assert login.address == "198.51.100.6"
+
+
+@pytest.mark.parametrize("header,expected", [
+    ("", "127.0.0.1"),
+    ("not-an-address", "127.0.0.1"),
+    ("198.51.100.1, 198.51.100.2", "198.51.100.2"),  # only the hop our proxy saw is trusted
+    ("10.0.0.5", "10.0.0.5"),  # all hops trusted: the first one
+])
+def test_client_ip_walks_forwarded_for_from_the_proxy(rf, settings, header, expected):
+    import ipaddress
+
+    from jalin.core.network import client_ip
+
+    settings.TRUSTED_PROXIES = (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("10.0.0.0/8"))
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=header) if header else rf.get("/")
+    assert client_ip(request) == expected
