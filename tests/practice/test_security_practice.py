@@ -44,3 +44,29 @@ def test_job_status_does_not_load_the_encrypted_result(client, owner, transcript
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse("job_status", args=[job.pk])).json()["id"] == job.pk
     assert not any('"result"' in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.mark.parametrize("body,name", [
+    ("[" * 100_000 + "]" * 100_000, "deep.json"),  # a JSON array, nested
+    ('{"speaker": "Konselor", "text": "halo", "x": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "deep.jsonl"),
+])
+def test_deeply_nested_json_upload_gets_a_clear_message(client, owner, consented, body, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, owner)
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse("transcript_attach", args=[consented.pk]),
+                           {"file": SimpleUploadedFile(name, body.encode())}, follow=True)
+    assert response.status_code == 200
+    assert "nested too deeply" in response.content.decode()
+    assert not consented.transcripts.exists()
+
+
+def test_deeply_nested_json_in_the_library_names_the_line():
+    from jalin.analysis.errors import InputError
+    from jalin.analysis.parsers.records import read_jsonl_turns
+
+    with pytest.raises(InputError) as caught:
+        read_jsonl_turns('{"speaker": "a", "text": "b"}\n' + "[" * 50_000 + "]" * 50_000 + "\n", "x.jsonl")
+    assert caught.value.message_id == "json_too_deep" and caught.value.line == 2
+    assert "terlalu dalam" in caught.value.message("id")
