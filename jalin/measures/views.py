@@ -57,8 +57,7 @@ def _charts(case, lang: str) -> list[str]:
 def case_measures_context(request, case) -> dict:
     lang = services.ui_lang()
     alerts = list(case.alerts.filter(acknowledged_at__isnull=True))
-    for alert in alerts:
-        alert.reason_text = alert.reason(lang)
+    services.alert_texts(alerts, request.user, lang)
     alerts.sort(key=lambda a: a.severity_rank)
     administrations = list(case.administrations.select_related("session").order_by("-administered_at"))
     for a in administrations:

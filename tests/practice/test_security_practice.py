@@ -70,3 +70,51 @@ def test_deeply_nested_json_in_the_library_names_the_line():
         read_jsonl_turns('{"speaker": "a", "text": "b"}\n' + "[" * 50_000 + "]" * 50_000 + "\n", "x.jsonl")
     assert caught.value.message_id == "json_too_deep" and caught.value.line == 2
     assert "terlalu dalam" in caught.value.message("id")
+
+
+# --- item 8: alerts quote the transcript only to its readers ------------------------------------
+
+@pytest.fixture
+def analysed(transcript):
+    from jalin.practice import worker
+
+    assert worker.run_one().status == "done"
+    return transcript
+
+
+def _case_page(client, user, case):
+    login(client, user)
+    client.cookies["django_language"] = "en"
+    return client.get(reverse("case_detail", args=[case.pk])).content.decode()
+
+
+def test_risk_alert_quotes_only_to_transcript_readers(client, owner, colleague, analysed):
+    from jalin.measures.models import Alert
+    from jalin.privacy.services import break_glass
+
+    case = analysed.session.case
+    alert = Alert.objects.get(case=case, source="transcript")
+    assert "ingin mati" not in alert.reason_en + alert.reason_id  # the words are not copied into the alert
+    owner_page = _case_page(client, owner, case)
+    assert "utterance 4" in owner_page and "ingin mati" in owner_page
+    assert "ingin mati" in client.get(reverse("dashboard")).content.decode()
+    break_glass(actor=colleague, case_code=case.code, reason="Konseli tidak bisa dihubungi, darurat.")
+    viewer_page = _case_page(client, colleague, case)
+    assert "utterance 4" in viewer_page and "ingin mati" not in viewer_page
+    assert "ingin mati" not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_alert_stored_with_a_quote_before_the_fix_is_shown_without_it(client, owner, colleague, analysed):
+    from jalin.measures.models import Alert
+    from jalin.measures.services import raise_alert
+    from jalin.privacy.services import break_glass
+
+    case = analysed.session.case
+    raise_alert(case, code="risk_others", severity="critical", source="transcript", source_ref=f"t{analysed.pk}:u2",
+                reason_id='Transkrip sesi 1, ucapan 2: risiko — "Saya bingung bu, nilai saya turun terus."',
+                reason_en='Transcript of session 1, utterance 2: risk — "Saya bingung bu, nilai saya turun terus."')
+    assert Alert.objects.filter(case=case, source_ref=f"t{analysed.pk}:u2").exists()
+    break_glass(actor=colleague, case_code=case.code, reason="Konseli tidak bisa dihubungi, darurat.")
+    page = _case_page(client, colleague, case)
+    assert "utterance 2" in page and "nilai saya turun" not in page
+    assert "nilai saya turun" in _case_page(client, owner, case)
