@@ -100,9 +100,18 @@ def dashboard(request):
 
 # --- counselees -----------------------------------------------------------------------------
 
+def _search_form(request) -> SearchForm:
+    """Searches are POSTed so names never reach URLs, browser history or proxy logs; ``?q=`` is ignored."""
+    if request.method == "POST":
+        return SearchForm(request.POST)
+    data = request.GET.copy()
+    data.pop("q", None)
+    return SearchForm(data or None)
+
+
 @login_required
 def counselee_list(request):
-    form = SearchForm(request.GET or None)
+    form = _search_form(request)
     counselees = list(access.counselees_for_user(request.user))
     query = form.cleaned_data.get("q", "").strip().lower() if form.is_valid() else ""
     if query:
@@ -150,7 +159,7 @@ def counselee_edit(request, counselee_id):
 
 @login_required
 def case_list(request):
-    form = SearchForm(request.GET or None)
+    form = _search_form(request)
     cases = access.cases_for_user(request.user)
     query = ""
     if form.is_valid():

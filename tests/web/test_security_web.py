@@ -75,3 +75,18 @@ def test_client_ip_walks_forwarded_for_from_the_proxy(rf, settings, header, expe
     settings.TRUSTED_PROXIES = (ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("10.0.0.0/8"))
     request = rf.get("/", HTTP_X_FORWARDED_FOR=header) if header else rf.get("/")
     assert client_ip(request) == expected
+
+
+# --- item 11: names never reach URLs ---------------------------------------------------------
+
+@pytest.mark.parametrize("url_name", ["case_list", "counselee_list"])
+def test_search_is_posted_and_a_name_in_the_url_is_ignored(client, owner, url_name):
+    factories.make_case(owner, counselee=factories.make_counselee(owner, name="Budi Santoso"))
+    factories.make_case(owner, counselee=factories.make_counselee(owner, name="Siti Aminah"))
+    client.force_login(owner)
+    page = client.get(reverse(url_name)).content.decode()
+    assert '<form method="post" class="search">' in page and 'method="get"' not in page
+    posted = client.post(reverse(url_name), {"q": "budi"}).content.decode()
+    assert "Budi Santoso" in posted and "Siti Aminah" not in posted
+    in_url = client.get(reverse(url_name), {"q": "budi"}).content.decode()
+    assert "Siti Aminah" in in_url and 'value="budi"' not in in_url
