@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "jalin.core.middleware.SecurityHeadersMiddleware",
     "jalin.core.middleware.InactivityLogoutMiddleware",
     "jalin.core.middleware.TwoFactorEnrolmentMiddleware",
+    "jalin.audit.middleware.NotFoundAuditMiddleware",
 ]
 
 ROOT_URLCONF = "jalin.urls"

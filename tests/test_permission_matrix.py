@@ -142,15 +142,48 @@ class World:
         }.get(name, {"case_id": case.pk} if "case_id" in _route_names()[name] else {})
 
 
-def _codes(world: World, url: str, method: str) -> dict[str, int]:
+def _codes(world: World, url: str, method: str, body: dict | None = None,
+           audited: dict | None = None) -> dict[str, int]:
+    """Status codes per role; ``audited`` collects the audit actions each role's request wrote."""
+    from jalin.audit.models import AuditEvent
+
     codes = {}
     for role in ROLES:
         client = Client()
         if role != "anonymous":
             client.force_login(world.users[role])
-        response = client.get(url) if method == "GET" else client.post(url, {})
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        response = client.get(url) if method == "GET" else client.post(url, body or {})
         codes[role] = response.status_code
+        if audited is not None:
+            audited[role] = list(AuditEvent.objects.filter(seq__gt=last).exclude(actor=None)
+                                 .values_list("action", flat=True))
     return codes
+
+
+# Pages that show no counselee data: a GET of them needs no audit event.
+NO_COUNSELEE_DATA = {
+    "login", "login_verify", "logout", "set_language", "password_change", "twofactor_setup",
+    "admin_assignment_new", "admin_organisation", "admin_user_edit", "admin_user_new", "admin_users",
+    "admin_user_confirm", "privacy_break_glass", "privacy_break_glass_report", "counselee_new",
+    "measure_link",  # the one-time link page shows the questions only, nothing about the case
+    "job_status",  # polled every few seconds; status and progress only (its 404s are audited)
+}
+CASE_BOUND_KWARGS = {"case_id", "session_id", "counselee_id", "transcript_id", "job_id", "review_id", "pk",
+                     "administration_id", "alert_id", "grant_id", "consent_id", "trainee_id"}
+
+
+def _assert_reads_audited(name: str, codes: dict[str, int], audited: dict[str, list[str]]) -> None:
+    """Every page that answers 200 with counselee data, and every 404 on a case-bound URL, is audited."""
+    route = _route_names()[name]
+    case_bound = any(f":{kw}>" in route for kw in CASE_BOUND_KWARGS)
+    for role, code in codes.items():
+        if role == "anonymous":
+            continue
+        if code == 200 and name not in NO_COUNSELEE_DATA and (name, role) != ("dashboard", "admin"):
+            assert audited[role], f"GET {name} as {role}: a read without an audit event"
+        if code == 404 and case_bound:
+            assert "access.not_found" in audited[role], f"GET {name} as {role}: a 404 attempt not audited"
 
 
 # GET codes, then POST (empty body) codes, in the order of ROLES:
@@ -258,6 +291,9 @@ def test_permission_matrix(name):
     world = World()
     url = reverse(name, kwargs=world.kwargs(name))
     get, post = EXPECTED[name]
-    assert " ".join(str(c) for c in _codes(world, url, "GET").values()) == get, f"GET {name}"
+    audited: dict[str, list[str]] = {}
+    codes = _codes(world, url, "GET", audited=audited)
+    assert " ".join(str(c) for c in codes.values()) == get, f"GET {name}"
+    _assert_reads_audited(name, codes, audited)
     # POST last: the owner, who may really write, comes last in ROLES.
     assert " ".join(str(c) for c in _codes(world, url, "POST").values()) == post, f"POST {name}"

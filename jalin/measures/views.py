@@ -150,6 +150,8 @@ def schedule_new(request, case_id):
             form.add_error(None, " ".join(exc.messages))
         else:
             return redirect(reverse("case_detail", args=[case.pk]) + "#measures")
+    record("case.view", actor=request.user, obj=case, case_id=case.pk, counselee_id=case.counselee_id,
+           request=request, page="measure_schedule_new")
     return render(request, "cases/form.html", {"form": form, "title": _("Measure schedule"), "case": case})
 
 

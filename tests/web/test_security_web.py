@@ -90,3 +90,47 @@ def test_search_is_posted_and_a_name_in_the_url_is_ignored(client, owner, url_na
     assert "Budi Santoso" in posted and "Siti Aminah" not in posted
     in_url = client.get(reverse(url_name), {"q": "budi"}).content.decode()
     assert "Siti Aminah" in in_url and 'value="budi"' not in in_url
+
+
+# --- item 7: reads and attempts are audited ------------------------------------------------------
+
+def _actions_during(client, url, user) -> list[str]:
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    client.get(url)
+    return list(AuditEvent.objects.filter(seq__gt=last, actor=user).values_list("action", flat=True))
+
+
+@pytest.mark.parametrize("url_name,action", [
+    ("case_restricted_note", "case.restricted_note.view"),
+    ("case_edit", "case.view"),
+])
+def test_case_form_pages_are_audited_reads(client, owner, case, url_name, action):
+    client.force_login(owner)
+    assert action in _actions_during(client, reverse(url_name, args=[case.pk]), owner)
+
+
+def test_session_and_counselee_edit_referral_and_dashboard_are_audited(client, owner, case):
+    from django.utils import timezone
+
+    from jalin.cases import services
+    from jalin.cases.models import Referral
+
+    session = factories.add_session(case, owner)
+    referral = services.refer_case(Referral(
+        case=case, date=timezone.localdate(), receiver_name="Psikolog", receiver_institution="Biro",
+        receiver_expertise="klinis", reason="alasan", efforts="upaya", counselee_consent=True,
+        guardian_consent=True, head_permission=True), actor=owner, expected_version=None)
+    client.force_login(owner)
+    assert "session.view" in _actions_during(client, reverse("session_edit", args=[session.pk]), owner)
+    assert "counselee.view" in _actions_during(client, reverse("counselee_edit", args=[case.counselee_id]), owner)
+    assert "referral.view" in _actions_during(client, reverse("referral_edit", args=[case.pk, referral.pk]), owner)
+    assert "dashboard.view" in _actions_during(client, reverse("dashboard"), owner)
+
+
+def test_a_404_on_a_case_url_is_audited_as_an_attempt_with_ids_only(client, colleague, case):
+    client.force_login(colleague)
+    response = client.get(reverse("case_detail", args=[case.pk]))
+    assert response.status_code == 404
+    event = AuditEvent.objects.filter(actor=colleague, action="access.not_found").get()
+    assert event.detail == {"url": "case_detail", "case_id": str(case.pk)}
+    assert event.case_id is None  # the attempt does not reveal, in the owner's history, that the case exists
