@@ -23,7 +23,9 @@ class NotFoundAuditMiddleware:
         user = getattr(request, "user", None)
         if not isinstance(exception, Http404) or match is None or user is None or not user.is_authenticated:
             return
-        ids = {k: str(v)[:40] for k, v in match.kwargs.items() if k in CASE_BOUND_KWARGS}
+        # "case_id" -> "case": the ids go into the detail, never into the event's own case/counselee
+        # columns, so an attempt does not show up in a counselee's processing history.
+        ids = {k.removesuffix("_id"): str(v)[:40] for k, v in match.kwargs.items() if k in CASE_BOUND_KWARGS}
         if ids:
             # The same answer (404) still goes out; this only leaves a trace for the audit log.
             record("access.not_found", actor=user, request=request, url=(match.url_name or "")[:60], **ids)

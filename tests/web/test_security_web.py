@@ -132,5 +132,5 @@ def test_a_404_on_a_case_url_is_audited_as_an_attempt_with_ids_only(client, coll
     response = client.get(reverse("case_detail", args=[case.pk]))
     assert response.status_code == 404
     event = AuditEvent.objects.filter(actor=colleague, action="access.not_found").get()
-    assert event.detail == {"url": "case_detail", "case_id": str(case.pk)}
+    assert event.detail == {"url": "case_detail", "case": str(case.pk)}
     assert event.case_id is None  # the attempt does not reveal, in the owner's history, that the case exists
