@@ -144,6 +144,7 @@ class World:
             "report_session_pdf": {"session_id": session.pk},
             "report_session_analysis": {"session_id": session.pk},
             "admin_user_edit": {"user_id": self.users["colleague"].pk},
+            "admin_user_confirm": {"user_id": self.users["colleague"].pk},
             "admin_assignment_end": {"assignment_id": self.assignment.pk},
         }.get(name, {"case_id": case.pk} if "case_id" in _route_names()[name] else {})
 
@@ -254,6 +255,7 @@ EXPECTED = {
     "admin_assignment_end": ('302 405 405 405 405 405 405', '302 404 404 404 404 302 404'),
     "admin_assignment_new": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
     "admin_organisation": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
+    "admin_user_confirm": ('302 405 405 405 405 405 405', '302 404 404 404 404 302 404'),
     "admin_user_edit": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
     "admin_user_new": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
     "admin_users": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),

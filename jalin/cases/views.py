@@ -81,7 +81,10 @@ def _version(form) -> int | None:
 @login_required
 def dashboard(request):
     if request.user.is_org_admin:
-        return render(request, "cases/admin_home.html", {})
+        from jalin.privacy.services import admin_created_break_glass
+
+        return render(request, "cases/admin_home.html", {
+            "admin_created_break_glass": admin_created_break_glass(request.user.organisation)})
     cases = access.cases_for_user(request.user)
     open_cases = cases.filter(status__in=[Case.Status.BARU, Case.Status.PENANGANAN])
     by_stage = [(stage, label, [c for c in open_cases if c.stage == stage]) for stage, label in

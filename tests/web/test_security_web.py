@@ -134,3 +134,88 @@ def test_a_404_on_a_case_url_is_audited_as_an_attempt_with_ids_only(client, coll
     event = AuditEvent.objects.filter(actor=colleague, action="access.not_found").get()
     assert event.detail == {"url": "case_detail", "case": str(case.pk)}
     assert event.case_id is None  # the attempt does not reveal, in the owner's history, that the case exists
+
+
+# --- item 4: an administrator cannot read notes through an account they created ---------------
+
+BREAK_GLASS_REASON = "Konseli berisiko, konselor tidak bisa dihubungi"
+
+
+def _admin_creates(client, admin, username, role="counselor"):
+    client.force_login(admin)
+    response = client.post(reverse("admin_user_new"), {
+        "username": username, "password": "Sandi-panjang-2026!", "role": role, "language": "id"})
+    assert response.status_code == 302
+    from jalin.accounts.models import User
+
+    return User.objects.get(username=username)
+
+
+def _break_glass(client, user, case):
+    client.force_login(user)
+    return client.post(reverse("privacy_break_glass"), {"case_code": case.code, "reason": BREAK_GLASS_REASON})
+
+
+def test_an_account_an_admin_created_cannot_break_glass_until_a_second_admin_confirms(client, admin_user, case,
+                                                                                   org):
+    from jalin.cases.models import CaseAccess
+
+    sock = _admin_creates(client, admin_user, "sockpuppet")
+    assert sock.needs_confirmation and sock.created_by == admin_user and sock.organisation == org
+    response = _break_glass(client, sock, case)
+    assert response.status_code == 200 and not CaseAccess.objects.filter(user=sock).exists()
+    assert client.get(reverse("case_detail", args=[case.pk])).status_code == 404
+    # The creator cannot confirm their own creation...
+    client.force_login(admin_user)
+    client.post(reverse("admin_user_confirm", args=[sock.pk]))
+    sock.refresh_from_db()
+    assert sock.confirmed_at is None
+    # ...nor through a second administrator account they created themselves.
+    second = _admin_creates(client, admin_user, "sockadmin", role="admin")
+    client.force_login(second)
+    client.post(reverse("admin_user_confirm", args=[sock.pk]))
+    sock.refresh_from_db()
+    assert sock.confirmed_at is None
+    assert _break_glass(client, sock, case).status_code == 200
+
+
+def test_first_break_glass_of_a_confirmed_admin_created_account_alerts_admins_and_the_counselor(
+        client, admin_user, owner, case, org):
+    from jalin.measures.models import Alert
+
+    other_admin = factories.make_user("kepala", role="admin", org=org)  # made by the operator (CLI)
+    newcomer = _admin_creates(client, admin_user, "newcomer")
+    client.force_login(other_admin)
+    page = client.get(reverse("admin_users")).content.decode()
+    assert reverse("admin_user_confirm", args=[newcomer.pk]) in page
+    client.post(reverse("admin_user_confirm", args=[newcomer.pk]))
+    newcomer.refresh_from_db()
+    assert newcomer.confirmed_by == other_admin and newcomer.confirmed_at is not None
+    assert AuditEvent.objects.filter(action="account.confirm", actor=other_admin).exists()
+    assert _break_glass(client, newcomer, case).status_code == 302
+    alert = Alert.objects.get(case=case, code="break_glass_admin_created")
+    assert alert.severity == "critical" and "orgadmin" in alert.reason_en and "kepala" in alert.reason_en
+    client.force_login(owner)
+    assert "newcomer" in client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    for admin in (admin_user, other_admin):
+        client.force_login(admin)
+        home = client.get(reverse("dashboard")).content.decode()
+        assert 'data-alert="break_glass_admin_created"' in home and "newcomer" in home
+        assert case.code not in home  # administrators learn who, not which case
+    # only the first access raises the extra alert
+    from jalin.cases.models import CaseAccess
+
+    CaseAccess.objects.filter(user=newcomer).update(revoked_at=timezone_now())
+    assert _break_glass(client, newcomer, case).status_code == 302
+    assert Alert.objects.filter(code="break_glass_admin_created").count() == 1
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def test_accounts_made_by_the_operator_break_glass_as_before(client, colleague, case):
+    assert not colleague.needs_confirmation
+    assert _break_glass(client, colleague, case).status_code == 302
