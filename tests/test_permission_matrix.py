@@ -131,6 +131,7 @@ class World:
             "privacy_alert_disclosure": {"case_id": case.pk, "alert_id": self.alert.pk},
             "transcript_attach": {"session_id": session.pk},
             "transcript_rerun": {"transcript_id": getattr(self.transcript, "pk", 0)},
+            "transcript_delete": {"transcript_id": getattr(self.transcript, "pk", 0)},
             "transcript_label": {"transcript_id": getattr(self.transcript, "pk", 0)},
             "transcript_task": {"transcript_id": getattr(self.transcript, "pk", 0)},
             "job_status": {"job_id": getattr(self.job, "pk", 0)},
@@ -322,6 +323,7 @@ EXPECTED = {
     "supervision_dashboard": ('302 404 404 200 200 404 404', '302 404 404 200 200 404 404'),
     "supervision_trainee": ('302 404 404 200 200 404 404', '302 404 404 200 200 404 404'),
     "transcript_attach": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
+    "transcript_delete": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
     "transcript_label": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 404'),
     "transcript_rerun": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
     "transcript_task": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 404'),
@@ -446,6 +448,7 @@ VALID_POSTS = {
     "session_new": ("owner", lambda w: {"mode": "in_person", "start_time": "09:00", "stage_reached": "awal",
                                          "notes_awal": "Catatan"},
                     "302 404 404 404 404 404 302"),
+    "transcript_delete": ("owner", lambda w: {"confirm": "on"}, "302 404 404 404 404 404 302"),
     "transcript_attach": ("owner", lambda w: _with_recording_consent(w, {"text": "Konselor: Halo.\nKonseli: Halo."}),
                           "302 404 404 404 404 404 302"),
 }

@@ -96,6 +96,20 @@ def attach_transcript(session, *, actor, data: bytes | None = None, filename: st
 
 
 @transaction.atomic
+def delete_transcript(transcript: Transcript, *, actor, request=None) -> None:
+    """The handling counselor deletes a transcript: its text, analyses and label corrections go.
+
+    Risk alerts it raised stay on the case (they name an utterance number, never its words).
+    """
+    session = transcript.session
+    if session.case.counselor_id != actor.pk:
+        raise ServiceError(_("Only the counselor who handles the case can delete its transcripts."))
+    record("transcript.delete", actor=actor, obj=transcript, request=request, **_ids(session), session=session.pk,
+           jobs=transcript.jobs.count(), corrections=transcript.corrections.count())
+    transcript.delete()
+
+
+@transaction.atomic
 def rerun_analysis(transcript: Transcript, *, actor, request=None) -> AnalysisJob:
     """Queue a new analysis with the current model; the earlier results stay as they were."""
     active = transcript.jobs.filter(status__in=[AnalysisJob.Status.QUEUED, AnalysisJob.Status.RUNNING]).first()

@@ -214,6 +214,8 @@ def erase_counselee(dsr: DataSubjectRequest, *, actor, mode: str, request=None) 
         raise ServiceError(_("Another counselor holds a case of this counselee; the erasure must be done by the "
                              "counselor who handles every case."))
     case_ids = list(Case.objects.filter(counselee=counselee).values_list("pk", flat=True))
+    # Transcripts are nothing but what was said: even anonymisation keeps nothing of them.
+    transcripts = _delete_transcripts(case_ids)
     if mode == Erasure.DELETE:
         # Most content cascades from the case; rows of other apps that only point at a session
         # (SET_NULL, e.g. a practice transcript) are deleted explicitly first.
@@ -237,8 +239,19 @@ def erase_counselee(dsr: DataSubjectRequest, *, actor, mode: str, request=None) 
     dsr.outcome = ""
     dsr.save(update_fields=["status", "closed_at", "outcome"])
     record("dsr.erase", actor=actor, obj=dsr, counselee_id=counselee.pk, request=request, mode=mode,
-           cases=len(case_ids))
+           cases=len(case_ids), transcripts=transcripts)
     return dsr
+
+
+def _delete_transcripts(case_ids: list[int]) -> int:
+    try:
+        from jalin.practice.models import Transcript
+    except ImportError:  # practice app absent
+        return 0
+    transcripts = Transcript.objects.filter(session__case_id__in=case_ids)
+    count = transcripts.count()
+    transcripts.delete()  # cascades to analysis jobs and label corrections
+    return count
 
 
 def _strip_results(case_ids: list[int]) -> None:

@@ -118,3 +118,61 @@ def test_alert_stored_with_a_quote_before_the_fix_is_shown_without_it(client, ow
     page = _case_page(client, colleague, case)
     assert "utterance 2" in page and "nilai saya turun" not in page
     assert "nilai saya turun" in _case_page(client, owner, case)
+
+
+# --- item 2 (part): the counselor deletes a transcript; erasure removes transcripts ------------
+
+def test_the_counselor_deletes_a_transcript_and_it_is_audited(client, owner, analysed):
+    from jalin.audit.models import AuditEvent
+    from jalin.measures.models import Alert
+    from jalin.practice.models import AnalysisJob, Transcript
+
+    session = analysed.session
+    login(client, owner)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("session_detail", args=[session.pk])).content.decode()
+    assert reverse("transcript_delete", args=[analysed.pk]) in page
+    # without the confirmation box nothing happens
+    client.post(reverse("transcript_delete", args=[analysed.pk]))
+    assert Transcript.objects.filter(pk=analysed.pk).exists()
+    response = client.post(reverse("transcript_delete", args=[analysed.pk]), {"confirm": "on"})
+    assert response.status_code == 302
+    assert not Transcript.objects.filter(pk=analysed.pk).exists()
+    assert not AnalysisJob.objects.filter(transcript_id=analysed.pk).exists()
+    event = AuditEvent.objects.get(action="transcript.delete")
+    assert event.actor == owner and event.object_id == str(analysed.pk) and event.case_id == session.case_id
+    # the risk alert stays, naming the utterance number only
+    alert = Alert.objects.get(case=session.case, source="transcript")
+    page = client.get(reverse("case_detail", args=[session.case_id])).content.decode()
+    assert "utterance 4" in page and "ingin mati" not in page
+    assert alert.acknowledged_at is None
+
+
+def test_a_co_counselor_with_write_access_cannot_delete_the_transcript(client, owner, colleague, transcript):
+    from jalin.cases.services import grant_access
+    from jalin.practice.models import Transcript
+
+    grant_access(transcript.session.case, actor=owner, user=colleague, purpose="colleague", days=7, can_write=True)
+    login(client, colleague)
+    client.post(reverse("transcript_delete", args=[transcript.pk]), {"confirm": "on"})
+    assert Transcript.objects.filter(pk=transcript.pk).exists()
+
+
+def test_the_worker_survives_a_transcript_deleted_while_queued(owner, transcript):
+    from jalin.practice import services as practice_services
+    from jalin.practice import worker
+
+    practice_services.delete_transcript(transcript, actor=owner)
+    assert worker.run_one() is None
+
+
+@pytest.mark.parametrize("mode", ["anonymise", "delete"])
+def test_erasure_removes_transcripts(owner, transcript, mode):
+    from jalin.practice.models import AnalysisJob, Transcript
+    from jalin.privacy import services as privacy_services
+
+    counselee = transcript.session.case.counselee
+    dsr = privacy_services.create_request(counselee, actor=owner, data={"kind": "erasure"})
+    privacy_services.erase_counselee(dsr, actor=owner, mode=mode)
+    assert not Transcript.objects.filter(pk=transcript.pk).exists()
+    assert not AnalysisJob.objects.filter(transcript_id=transcript.pk).exists()
