@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "jalin.core.middleware.SecurityHeadersMiddleware",
     "jalin.core.middleware.InactivityLogoutMiddleware",
     "jalin.core.middleware.TwoFactorEnrolmentMiddleware",
+    "jalin.audit.middleware.NotFoundAuditMiddleware",
 ]
 
 ROOT_URLCONF = "jalin.urls"
@@ -256,13 +257,33 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-# Login throttling: failed attempts per username and per address within the window.
+# Login throttling: failed attempts per (username, address) pair within the window, so that behind a
+# proxy or a school's single NAT address one mistyped account does not lock out everyone else.
 LOGIN_FAILURE_LIMIT = _env_int("JALIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = _env_int("JALIN_LOGIN_FAILURE_WINDOW", 15 * 60, minimum=1)
 
 # Second factor: wrong or replayed codes per account before a lockout, and how long it lasts.
 TOTP_FAILURE_LIMIT = _env_int("JALIN_TOTP_FAILURE_LIMIT", 5, minimum=1)
 TOTP_LOCKOUT_SECONDS = _env_int("JALIN_TOTP_LOCKOUT", 15 * 60, minimum=1)
+
+def _env_networks(name: str) -> tuple:
+    """Comma-separated addresses or networks (``10.0.0.1``, ``10.0.0.0/8``, ``::1``)."""
+    import ipaddress
+
+    networks = []
+    for item in os.environ.get(name, "").split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks separated by commas, got {item.strip()!r}") from None
+    return tuple(networks)
+
+
+# X-Forwarded-For is honoured only when the direct peer is one of these proxies (empty: never).
+TRUSTED_PROXIES = _env_networks("JALIN_TRUSTED_PROXIES")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

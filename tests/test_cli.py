@@ -41,6 +41,7 @@ def test_unknown_command_exits_2():
     ({"JALIN_MODE": "staging"}, "JALIN_MODE"),
     ({"JALIN_SESSION_TIMEOUT": "soon"}, "JALIN_SESSION_TIMEOUT"),
     ({"JALIN_DEBUG": "perhaps"}, "JALIN_DEBUG"),
+    ({"JALIN_TRUSTED_PROXIES": "10.0.0.1,proxy.example"}, "JALIN_TRUSTED_PROXIES"),
     ({"DATABASE_URL": "mysql://x@y/z"}, "DATABASE_URL"),
     ({"SECRET_KEY": "short"}, "SECRET_KEY"),
 ])

@@ -6,11 +6,16 @@ every kind of record), then asks GET — and POST with an empty body — as the 
 an outsider (another organisation), a colleague, a supervisor assigned to the owner without a
 grant, a supervisor with a supervision grant on the case, the organisation's administrator and,
 last, the owner. Expected codes are spelled out per URL; "missing" and "forbidden" are both 404.
+
+Also: every GET that shows counselee data writes an audit event, and every 404 on a case-bound URL
+is audited as an attempt; POSTs carry a valid body too (``VALID_POSTS``: only the writer writes,
+the refused write nothing); the generic child pages are walked for every kind of child record.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -58,12 +63,13 @@ class World:
         self.session = factories.add_session(case, owner, evaluation=True)
         factories.add_contract(case, owner)
         self.step = case_services.save_action_step(ActionStep(case=case, description="langkah"), actor=owner)
-        case_services.save_follow_up(FollowUp(case=case, due_date=timezone.localdate()), actor=owner)
-        case_services.save_appointment(Appointment(case=case, starts_at=timezone.now() + timedelta(days=2)),
-                                       actor=owner)
-        case_services.save_home_visit(HomeVisit(case=case, date=timezone.localdate(), people_met="ibu",
-                                                purpose="kunjungan", findings="baik"), actor=owner)
-        case_services.save_conference(CaseConference(
+        self.follow_up = case_services.save_follow_up(FollowUp(case=case, due_date=timezone.localdate()),
+                                                      actor=owner)
+        self.appointment = case_services.save_appointment(
+            Appointment(case=case, starts_at=timezone.now() + timedelta(days=2)), actor=owner)
+        self.home_visit = case_services.save_home_visit(HomeVisit(
+            case=case, date=timezone.localdate(), people_met="ibu", purpose="kunjungan", findings="baik"), actor=owner)
+        self.conference = case_services.save_conference(CaseConference(
             case=case, date=timezone.localdate(), participants="tim", data_presented="data", minutes="notulen",
             decisions="keputusan", participants_bound_to_confidentiality=True), actor=owner)
         self.administration = measures.record_administration(
@@ -125,6 +131,7 @@ class World:
             "privacy_alert_disclosure": {"case_id": case.pk, "alert_id": self.alert.pk},
             "transcript_attach": {"session_id": session.pk},
             "transcript_rerun": {"transcript_id": getattr(self.transcript, "pk", 0)},
+            "transcript_delete": {"transcript_id": getattr(self.transcript, "pk", 0)},
             "transcript_label": {"transcript_id": getattr(self.transcript, "pk", 0)},
             "transcript_task": {"transcript_id": getattr(self.transcript, "pk", 0)},
             "job_status": {"job_id": getattr(self.job, "pk", 0)},
@@ -138,19 +145,109 @@ class World:
             "report_session_pdf": {"session_id": session.pk},
             "report_session_analysis": {"session_id": session.pk},
             "admin_user_edit": {"user_id": self.users["colleague"].pk},
+            "admin_user_confirm": {"user_id": self.users["colleague"].pk},
             "admin_assignment_end": {"assignment_id": self.assignment.pk},
         }.get(name, {"case_id": case.pk} if "case_id" in _route_names()[name] else {})
 
 
-def _codes(world: World, url: str, method: str) -> dict[str, int]:
+def _codes(world: World, url: str, method: str, body: dict | None = None,
+           audited: dict | None = None) -> dict[str, int]:
+    """Status codes per role; ``audited`` collects the audit actions each role's request wrote."""
+    from jalin.audit.models import AuditEvent
+
     codes = {}
     for role in ROLES:
         client = Client()
         if role != "anonymous":
             client.force_login(world.users[role])
-        response = client.get(url) if method == "GET" else client.post(url, {})
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        response = client.get(url) if method == "GET" else client.post(url, body or {})
         codes[role] = response.status_code
+        if audited is not None:
+            audited[role] = list(AuditEvent.objects.filter(seq__gt=last).exclude(actor=None)
+                                 .values_list("action", flat=True))
     return codes
+
+
+class _FormReader(HTMLParser):
+    """The values a page's own form would send: what a user submits after changing nothing."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict[str, list[str]]] = []
+        self._in_form = False
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._in_form = a.get("method", "").lower() == "post" and not a.get("action")
+            if self._in_form:
+                self.forms.append({})
+        if not self._in_form:
+            return
+        fields = self.forms[-1]
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in {"submit", "button", "file"}:
+            if a.get("type") in {"checkbox", "radio"}:
+                if "checked" in a:
+                    fields.setdefault(name, []).append(a.get("value", "on"))
+            else:
+                fields.setdefault(name, []).append(a.get("value") or "")
+        elif tag == "select" and name:
+            self._select = name
+            fields.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in a:
+            fields[self._select].append(a.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            fields[name] = [""]
+
+    def handle_data(self, data):
+        if self._in_form and self._textarea:
+            self.forms[-1][self._textarea][0] += data.lstrip("\n") if not self.forms[-1][self._textarea][0] else data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def form_body(html: str) -> dict[str, list[str]]:
+    reader = _FormReader()
+    reader.feed(html)
+    body = reader.forms[0] if reader.forms else {}
+    body.pop("csrfmiddlewaretoken", None)
+    return body
+
+
+# Pages that show no counselee data: a GET of them needs no audit event.
+NO_COUNSELEE_DATA = {
+    "login", "login_verify", "logout", "set_language", "password_change", "twofactor_setup",
+    "admin_assignment_new", "admin_organisation", "admin_user_edit", "admin_user_new", "admin_users",
+    "admin_user_confirm", "privacy_break_glass", "privacy_break_glass_report", "counselee_new",
+    "measure_link",  # the one-time link page shows the questions only, nothing about the case
+    "job_status",  # polled every few seconds; status and progress only (its 404s are audited)
+}
+CASE_BOUND_KWARGS = {"case_id", "session_id", "counselee_id", "transcript_id", "job_id", "review_id", "pk",
+                     "administration_id", "alert_id", "grant_id", "consent_id", "trainee_id"}
+
+
+def _assert_reads_audited(name: str, codes: dict[str, int], audited: dict[str, list[str]]) -> None:
+    """Every page that answers 200 with counselee data, and every 404 on a case-bound URL, is audited."""
+    route = _route_names()[name]
+    case_bound = any(f":{kw}>" in route for kw in CASE_BOUND_KWARGS)
+    for role, code in codes.items():
+        if role == "anonymous":
+            continue
+        if code == 200 and name not in NO_COUNSELEE_DATA and (name, role) != ("dashboard", "admin"):
+            assert audited[role], f"GET {name} as {role}: a read without an audit event"
+        if code == 404 and case_bound:
+            assert "access.not_found" in audited[role], f"GET {name} as {role}: a 404 attempt not audited"
 
 
 # GET codes, then POST (empty body) codes, in the order of ROLES:
@@ -159,6 +256,7 @@ EXPECTED = {
     "admin_assignment_end": ('302 405 405 405 405 405 405', '302 404 404 404 404 302 404'),
     "admin_assignment_new": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
     "admin_organisation": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
+    "admin_user_confirm": ('302 405 405 405 405 405 405', '302 404 404 404 404 302 404'),
     "admin_user_edit": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
     "admin_user_new": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
     "admin_users": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
@@ -225,6 +323,7 @@ EXPECTED = {
     "supervision_dashboard": ('302 404 404 200 200 404 404', '302 404 404 200 200 404 404'),
     "supervision_trainee": ('302 404 404 200 200 404 404', '302 404 404 200 200 404 404'),
     "transcript_attach": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
+    "transcript_delete": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
     "transcript_label": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 404'),
     "transcript_rerun": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
     "transcript_task": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 404'),
@@ -258,6 +357,169 @@ def test_permission_matrix(name):
     world = World()
     url = reverse(name, kwargs=world.kwargs(name))
     get, post = EXPECTED[name]
-    assert " ".join(str(c) for c in _codes(world, url, "GET").values()) == get, f"GET {name}"
+    audited: dict[str, list[str]] = {}
+    codes = _codes(world, url, "GET", audited=audited)
+    assert " ".join(str(c) for c in codes.values()) == get, f"GET {name}"
+    _assert_reads_audited(name, codes, audited)
     # POST last: the owner, who may really write, comes last in ROLES.
     assert " ".join(str(c) for c in _codes(world, url, "POST").values()) == post, f"POST {name}"
+
+
+# --- POSTs with a valid body -------------------------------------------------------------------
+# An empty POST only shows that a form refuses nothing; a valid body shows that only the right
+# person can really write. Each body is what the writer's own form shows (read from the page) plus
+# the fields below. Expected codes in the order of ROLES.
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _with_recording_consent(world: World, body: dict) -> dict:
+    """A transcript needs recording consent (and a guardian's, for a minor) before it is attached."""
+    for kind in ("recording", "guardian"):
+        privacy.record_consent(world.counselee, actor=world.users["owner"], data={
+            "kind": kind, "given_on": timezone.localdate(), "method": "signed_form", "viewers": "supervisor",
+            "given_by_name": "Wali Contoh"})
+    return body
+
+
+VALID_POSTS = {
+    # name: (writer, extra fields, expected codes)
+    "admin_assignment_new": ("admin", lambda w: {"supervisor": w.users["supervisor"].pk,
+                                                 "supervisee": w.users["colleague"].pk},
+                             "302 404 404 404 404 302 404"),
+    "admin_organisation": ("admin", lambda w: {}, "302 404 404 404 404 302 404"),
+    "admin_user_edit": ("admin", lambda w: {}, "302 404 404 404 404 302 404"),
+    "admin_user_new": ("admin", lambda w: {"username": "baru", "password": "Sandi-panjang-2026!",
+                                           "role": "counselor", "language": "id"}, "302 404 404 404 404 302 404"),
+    "alert_acknowledge": ("owner", lambda w: {"note": "Sudah ditindaklanjuti"}, "302 404 404 404 404 404 302"),
+    "case_close": ("owner", lambda w: {"closure_reason": "resolved", "override_reason": "Alasan uji penutupan"},
+                   "302 404 404 404 404 404 302"),
+    "case_contract": ("owner", lambda w: {}, "302 404 404 404 404 404 302"),
+    "case_edit": ("owner", lambda w: {}, "302 404 404 404 404 404 302"),
+    "case_new": ("owner", lambda w: {"area": "pribadi", "came_via": "self", "description": "Deskripsi baru"},
+                 "302 404 404 404 404 404 302"),
+    "case_restricted_note": ("owner", lambda w: {"restricted_note": "Catatan terbatas uji"},
+                             "302 404 404 404 404 404 302"),
+    "case_share": ("owner", lambda w: {"username": "colleague", "purpose": "colleague", "days": "7"},
+                   "302 404 404 404 404 404 302"),
+    "case_stage": ("owner", lambda w: {"target": "inti", "override_reason": "Alasan uji", "version": ""},
+                   "302 404 404 404 404 404 302"),
+    "case_task": ("owner", lambda w: {"task": "rapport", "done": "on"}, "302 404 404 404 404 404 302"),
+    "case_unshare": ("owner", lambda w: {}, "302 404 404 404 404 404 302"),
+    "counselee_edit": ("owner", lambda w: {}, "302 404 404 404 404 404 302"),
+    "counselee_new": ("owner", lambda w: {"name": "Konseli Baru", "gender": "f"}, "302 302 302 404 404 404 302"),
+    "measure_schedule_new": ("owner", lambda w: {"instrument": "gad7", "when": "before", "every": "1"},
+                             "302 404 404 404 404 404 302"),
+    "measure_send_link": ("owner", lambda w: {"instrument": "gad7", "language": "id", "hours": "24"},
+                          "302 404 404 404 404 404 200"),
+    "privacy_break_glass": ("colleague", lambda w: {"case_code": w.case.code,
+                                                    "reason": "Konseli berisiko, konselor tidak bisa dihubungi"},
+                            "302 200 302 302 200 404 200"),
+    "privacy_consent_new": ("owner", lambda w: {"kind": "processing", "method": "signed_form",
+                                                "given_by": "counselee"}, "302 404 404 404 404 404 302"),
+    "privacy_consent_withdraw": ("owner", lambda w: {"reason": "Konseli menarik persetujuan"},
+                                 "302 404 404 404 404 404 302"),
+    "privacy_disclosure_new": ("owner", lambda w: {"informed": "guardian", "informed_name": "Wali",
+                                                   "reason": "Risiko keselamatan", "counselee_told": "on"},
+                               "302 404 404 404 404 404 302"),
+    "privacy_alert_disclosure": ("owner", lambda w: {"informed": "guardian", "informed_name": "Wali",
+                                                     "reason": "Risiko keselamatan", "counselee_told": "on"},
+                                 "302 404 404 404 404 404 302"),
+    "privacy_request": ("owner", lambda w: {"action": "start"}, "302 404 404 404 404 404 302"),
+    "privacy_request_erase": ("owner", lambda w: {"mode": "anonymise", "confirm": "on"},
+                              "302 404 404 404 404 404 302"),
+    "privacy_request_new": ("owner", lambda w: {"kind": "access", "requested_by": "counselee"},
+                            "302 404 404 404 404 404 302"),
+    "referral_edit": ("owner", lambda w: {}, "302 404 404 404 404 404 302"),
+    "referral_new": ("owner", lambda w: {"receiver_name": "Psikolog", "receiver_institution": "Biro",
+                                         "receiver_expertise": "klinis", "reason": "Di luar kewenangan",
+                                         "efforts": "Tiga sesi", "counselee_consent": "on",
+                                         "guardian_consent": "on", "head_permission": "on", "kind": "internal"},
+                     "302 404 404 404 404 404 302"),
+    "review_comment": ("supervisor_granted", lambda w: {"text": "Coba refleksi perasaan"},
+                       "302 404 404 404 302 404 404"),
+    "review_decide": ("supervisor_granted", lambda w: {"decision": "signed_off", "minutes": "30"},
+                      "302 404 404 404 302 404 404"),
+    "review_rate": ("supervisor_granted", lambda w: {"score_attending": "4"}, "302 404 404 404 302 404 404"),
+    "review_submit": ("owner", lambda w: {"supervisor": w.users["supervisor"].pk, "note": "Mohon ditinjau"},
+                      "302 404 404 404 404 404 302"),
+    "session_edit": ("owner", lambda w: {}, "302 404 404 404 404 404 302"),
+    "session_new": ("owner", lambda w: {"mode": "in_person", "start_time": "09:00", "stage_reached": "awal",
+                                         "notes_awal": "Catatan"},
+                    "302 404 404 404 404 404 302"),
+    "transcript_delete": ("owner", lambda w: {"confirm": "on"}, "302 404 404 404 404 404 302"),
+    "transcript_attach": ("owner", lambda w: _with_recording_consent(w, {"text": "Konselor: Halo.\nKonseli: Halo."}),
+                          "302 404 404 404 404 404 302"),
+}
+
+
+def _valid_body(world: World, name: str, url: str) -> dict:
+    writer, extra, _expected = VALID_POSTS[name]
+    client = Client()
+    client.force_login(world.users[writer])
+    page = client.get(url)
+    body = form_body(page.content.decode()) if page.status_code == 200 else {}
+    body.update({k: [str(v)] for k, v in extra(world).items()})
+    return body
+
+
+def _assert_no_write_by_refused(codes: dict[str, int], audited: dict[str, list[str]], name: str) -> None:
+    for role, code in codes.items():
+        if code == 404 and role != "anonymous":
+            assert set(audited[role]) <= {"access.not_found"}, f"POST {name} as {role} wrote {audited[role]}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(VALID_POSTS))
+def test_permission_matrix_with_a_valid_body(name):
+    world = World()
+    url = reverse(name, kwargs=world.kwargs(name))
+    body = _valid_body(world, name, url)
+    audited: dict[str, list[str]] = {}
+    codes = _codes(world, url, "POST", body=body, audited=audited)
+    assert " ".join(str(c) for c in codes.values()) == VALID_POSTS[name][2], f"POST {name} {body}"
+    _assert_no_write_by_refused(codes, audited, name)
+    writer = VALID_POSTS[name][0]
+    if codes[writer] == 302:
+        assert [a for a in audited[writer] if not a.endswith((".view", ".list"))], f"{name}: nothing written"
+
+
+CHILD_KINDS = {
+    # kind: (world attribute of an existing record, fields a new one needs)
+    "action-steps": ("step", {"description": "Langkah baru", "owner": "counselee", "status": "planned"}),
+    "follow-ups": ("follow_up", {"source": "counselee"}),
+    "appointments": ("appointment", {"starts_at": (timezone.localtime() + timedelta(days=3)).strftime(
+        "%Y-%m-%dT%H:%M"), "duration_minutes": "45", "mode": "in_person", "status": "scheduled"}),
+    "home-visits": ("home_visit", {"date": None, "people_met": "ayah", "purpose": "kunjungan",
+                                   "findings": "baik"}),
+    "conferences": ("conference", {"date": None, "participants": "tim", "data_presented": "data",
+                                   "minutes": "notulen", "decisions": "keputusan",
+                                   "participants_bound_to_confidentiality": "on"}),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", sorted(CHILD_KINDS))
+@pytest.mark.parametrize("name", ["child_new", "child_edit"])
+def test_permission_matrix_for_every_child_kind(name, kind):
+    world = World()
+    attribute, fields = CHILD_KINDS[kind]
+    kwargs = {"case_id": world.case.pk, "kind": kind}
+    if name == "child_edit":
+        kwargs["pk"] = getattr(world, attribute).pk
+    url = reverse(name, kwargs=kwargs)
+    get, post = EXPECTED[name]
+    audited: dict[str, list[str]] = {}
+    codes = _codes(world, url, "GET", audited=audited)
+    assert " ".join(str(c) for c in codes.values()) == get, f"GET {name} {kind}"
+    _assert_reads_audited(name, codes, audited)
+    assert " ".join(str(c) for c in _codes(world, url, "POST").values()) == post, f"POST {name} {kind}"
+    client = Client()
+    client.force_login(world.users["owner"])
+    body = form_body(client.get(url).content.decode())
+    if name == "child_new":
+        body.update({k: [v or _today()] for k, v in fields.items()})
+    codes = _codes(world, url, "POST", body=body, audited=audited)
+    assert " ".join(str(c) for c in codes.values()) == "302 404 404 404 404 404 302", f"valid POST {name} {kind}"
+    _assert_no_write_by_refused(codes, audited, name)

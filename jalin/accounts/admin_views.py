@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jalin.audit.services import record
+from jalin.cases.services import ServiceError
 
+from . import services
 from .forms import AssignmentForm, OrganisationForm, UserCreateForm, UserEditForm
 from .models import SupervisorAssignment, User
 
@@ -28,25 +30,43 @@ def _admin(request):
 @login_required
 def users(request):
     org = _admin(request)
-    members = User.objects.filter(organisation=org).order_by("role", "username")
+    members = list(User.objects.filter(organisation=org).order_by("role", "username"))
     assignments = SupervisorAssignment.objects.filter(supervisor__organisation=org, active=True).select_related(
         "supervisor", "supervisee")
+    for member in members:
+        member.may_confirm = member.needs_confirmation and not member.confirmed_at and services.may_confirm(
+            request.user, member)
     return render(request, "accounts/users.html", {"members": members, "assignments": assignments,
                                                    "organisation": org})
 
 
 @login_required
-def user_new(request):
+@require_POST
+def user_confirm(request, user_id):
     org = _admin(request)
+    try:
+        member = User.objects.get(pk=user_id, organisation=org)
+    except User.DoesNotExist:
+        raise Http404 from None
+    try:
+        services.confirm_account(member, actor=request.user, request=request)
+    except ServiceError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Account confirmed."))
+    return redirect("admin_users")
+
+
+@login_required
+def user_new(request):
+    _admin(request)
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save(commit=False)
-            user.organisation = org
-            user.set_password(form.cleaned_data["password"])
-            user.save()
-            record("account.create", actor=request.user, obj=user, request=request, role=user.role)
-        messages.success(request, _("Account created."))
+        services.create_account(actor=request.user, user=form.save(commit=False),
+                                password=form.cleaned_data["password"], request=request)
+        messages.success(request, _("Account created. Another administrator must confirm it before it can use "
+                                    "emergency access."))
         return redirect("admin_users")
     return render(request, "cases/form.html", {"form": form, "title": _("New account")})
 

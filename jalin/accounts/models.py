@@ -51,6 +51,13 @@ class User(AbstractUser):
     totp_last_step = models.BigIntegerField(null=True, blank=True)  # time step of the last accepted code: no replay
     totp_failures = models.PositiveIntegerField(default=0)  # wrong codes (or passwords) since the last success
     totp_locked_until = models.DateTimeField(null=True, blank=True)
+    # An administrator who creates an account knows its first password, so until a second person
+    # confirms it the account cannot break glass (docs/security.md §2.6). Accounts made with
+    # `jalin createuser` by the operator are not "admin-created".
+    created_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    needs_confirmation = models.BooleanField(default=False)
+    confirmed_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def is_counselor(self) -> bool:
@@ -63,6 +70,11 @@ class User(AbstractUser):
     @property
     def is_org_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Not admin-created, or confirmed by a second person."""
+        return not self.needs_confirmation or self.confirmed_at is not None
 
     @property
     def display_name(self) -> str:

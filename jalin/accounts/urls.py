@@ -13,6 +13,7 @@ urlpatterns = [
     path("manage/users/", admin_views.users, name="admin_users"),
     path("manage/users/new/", admin_views.user_new, name="admin_user_new"),
     path("manage/users/<int:user_id>/", admin_views.user_edit, name="admin_user_edit"),
+    path("manage/users/<int:user_id>/confirm/", admin_views.user_confirm, name="admin_user_confirm"),
     path("manage/supervision/new/", admin_views.assignment_new, name="admin_assignment_new"),
     path("manage/supervision/<int:assignment_id>/end/", admin_views.assignment_end, name="admin_assignment_end"),
     path("manage/organisation/", admin_views.organisation, name="admin_organisation"),

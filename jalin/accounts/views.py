@@ -8,21 +8,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jalin.audit.services import record
+from jalin.core.network import client_ip
 
 from .models import LoginFailure
 
 
 def _recent_failures(username: str, address: str | None) -> int:
     since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    match = Q(username=username.lower())
-    if address:
-        match |= Q(address=address)
-    return LoginFailure.objects.filter(match, at__gte=since).count()
+    # Per (username, address): a colleague's typos behind the same proxy or NAT must not lock
+    # everyone out. The trade-off: an attacker with many addresses gets the limit once per address.
+    return LoginFailure.objects.filter(username=username.lower(), address=address or None, at__gte=since).count()
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -33,7 +32,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         username = (self.data.get("username") or "").strip()
-        address = self.request.META.get("REMOTE_ADDR") if self.request else None
+        address = client_ip(self.request) or None
         if _recent_failures(username, address) >= settings.LOGIN_FAILURE_LIMIT:
             raise self.get_throttled_error()
         try:

@@ -115,6 +115,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "not valid JSON ({detail}). Expected: one JSON object per line, "
         'e.g. {{"speaker": "counselor", "text": "..."}}.',
     },
+    "json_too_deep": {
+        "id": "JSON bersarang terlalu dalam. Yang diharapkan: satu objek JSON datar per baris, "
+        'misalnya {{"speaker": "counselor", "text": "..."}}.',
+        "en": "the JSON is nested too deeply. Expected: one flat JSON object per line, "
+        'e.g. {{"speaker": "counselor", "text": "..."}}.',
+    },
     "bad_csv": {
         "id": "CSV tidak dapat dibaca ({detail}). Yang diharapkan: baris judul kolom lalu satu ucapan "
         "per baris.",

@@ -61,9 +61,9 @@ def _digest(prev_hash: str, event: AuditEvent, key: bytes | None = None) -> str:
 
 
 def client_address(request) -> str:
-    if request is None:
-        return ""
-    return (request.META.get("REMOTE_ADDR") or "")[:64]
+    from jalin.core.network import client_ip
+
+    return client_ip(request)[:64]
 
 
 def record(

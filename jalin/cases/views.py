@@ -49,8 +49,19 @@ from .models import (
 )
 
 
-def _read(request, case: Case, what: str = "case.view") -> None:
-    record(what, actor=request.user, obj=case, case_id=case.pk, counselee_id=case.counselee_id, request=request)
+def _read(request, case: Case, what: str = "case.view", obj=None, **detail) -> None:
+    record(what, actor=request.user, obj=obj if obj is not None else case, case_id=case.pk,
+           counselee_id=case.counselee_id, request=request, **detail)
+
+
+def _form_read(request, case: Case, obj=None) -> None:
+    """A form page shows the record it edits (and the case's header): showing it is a read, audited."""
+    _read(request, case, obj=obj, page=request.resolver_match.url_name)
+
+
+def _counselee_read(request, counselee) -> None:
+    record("counselee.view", actor=request.user, obj=counselee, counselee_id=counselee.pk, request=request,
+           page=request.resolver_match.url_name)
 
 
 def _service_errors(request, exc: services.ServiceError, form=None) -> None:
@@ -70,7 +81,10 @@ def _version(form) -> int | None:
 @login_required
 def dashboard(request):
     if request.user.is_org_admin:
-        return render(request, "cases/admin_home.html", {})
+        from jalin.privacy.services import admin_created_break_glass
+
+        return render(request, "cases/admin_home.html", {
+            "admin_created_break_glass": admin_created_break_glass(request.user.organisation)})
     cases = access.cases_for_user(request.user)
     open_cases = cases.filter(status__in=[Case.Status.BARU, Case.Status.PENANGANAN])
     by_stage = [(stage, label, [c for c in open_cases if c.stage == stage]) for stage, label in
@@ -89,10 +103,13 @@ def dashboard(request):
     from jalin.measures.services import open_alerts_for_user
     from jalin.privacy.services import overdue_requests_for_user
 
+    alerts = open_alerts_for_user(request.user)
+    # The dashboard lists codes, names and alert texts (which may quote a transcript): a read, audited.
+    record("dashboard.view", actor=request.user, request=request, alerts=len(alerts))
     return render(request, "cases/dashboard.html", {
         "by_stage": by_stage, "todays": todays, "upcoming": upcoming, "overdue": overdue,
         "overdue_steps": overdue_steps, "open_count": open_cases.count(),
-        "alerts": open_alerts_for_user(request.user),
+        "alerts": alerts,
         # data subject requests past their 3 x 24-hour deadline, for the counselor handling them
         "overdue_requests": overdue_requests_for_user(request.user),
     })
@@ -100,9 +117,18 @@ def dashboard(request):
 
 # --- counselees -----------------------------------------------------------------------------
 
+def _search_form(request) -> SearchForm:
+    """Searches are POSTed so names never reach URLs, browser history or proxy logs; ``?q=`` is ignored."""
+    if request.method == "POST":
+        return SearchForm(request.POST)
+    data = request.GET.copy()
+    data.pop("q", None)
+    return SearchForm(data or None)
+
+
 @login_required
 def counselee_list(request):
-    form = SearchForm(request.GET or None)
+    form = _search_form(request)
     counselees = list(access.counselees_for_user(request.user))
     query = form.cleaned_data.get("q", "").strip().lower() if form.is_valid() else ""
     if query:
@@ -143,6 +169,7 @@ def counselee_edit(request, counselee_id):
         services.update_counselee(counselee, actor=request.user, data=form.cleaned_data, request=request)
         messages.success(request, _("Saved."))
         return redirect("counselee_detail", counselee.pk)
+    _counselee_read(request, counselee)
     return render(request, "cases/form.html", {"form": form, "title": _("Edit counselee")})
 
 
@@ -150,7 +177,7 @@ def counselee_edit(request, counselee_id):
 
 @login_required
 def case_list(request):
-    form = SearchForm(request.GET or None)
+    form = _search_form(request)
     cases = access.cases_for_user(request.user)
     query = ""
     if form.is_valid():
@@ -177,6 +204,7 @@ def case_new(request, counselee_id):
         case = services.open_case(actor=request.user, counselee=counselee, data=form.cleaned_data, request=request)
         messages.success(request, _("Case opened."))
         return redirect("case_detail", case.pk)
+    _counselee_read(request, counselee)
     return render(request, "cases/form.html", {"form": form, "title": _("New case")})
 
 
@@ -235,6 +263,7 @@ def case_edit(request, case_id):
         else:
             messages.success(request, _("Saved."))
             return redirect("case_detail", case.pk)
+    _form_read(request, case)
     return render(request, "cases/form.html", {"form": form, "title": _("Edit case"), "case": case})
 
 
@@ -254,6 +283,7 @@ def case_restricted_note(request, case_id):
         else:
             messages.success(request, _("Saved."))
             return redirect("case_detail", case.pk)
+    _read(request, case, "case.restricted_note.view")
     return render(request, "cases/form.html", {"form": form, "title": _("Restricted note"), "case": case})
 
 
@@ -310,6 +340,7 @@ def case_close(request, case_id):
         else:
             messages.success(request, _("Case closed."))
             return redirect("case_detail", case.pk)
+    _form_read(request, case)
     return render(request, "cases/form.html", {
         "form": form, "title": _("Close case"), "case": case,
         "intro": _("Closing needs conclusions, an action plan, an evaluation (understanding, comfort, action) "
@@ -329,6 +360,7 @@ def case_reopen(request, case_id):
             _service_errors(request, exc, form)
         else:
             return redirect("case_detail", case.pk)
+    _form_read(request, case)
     return render(request, "cases/form.html", {"form": form, "title": _("Reopen case"), "case": case})
 
 
@@ -348,6 +380,7 @@ def case_contract(request, case_id):
         else:
             messages.success(request, _("Contract recorded."))
             return redirect("case_detail", case.pk)
+    _form_read(request, case)
     return render(request, "cases/form.html", {"form": form, "title": _("Contract"), "case": case})
 
 
@@ -367,6 +400,7 @@ def session_new(request, case_id):
         else:
             messages.success(request, _("Session recorded."))
             return redirect("session_detail", session.pk)
+    _form_read(request, case)
     return render(request, "cases/form.html", {"form": form, "title": _("New session"), "case": case})
 
 
@@ -397,6 +431,7 @@ def session_edit(request, session_id):
         else:
             messages.success(request, _("Saved."))
             return redirect("session_detail", session.pk)
+    _read(request, session.case, "session.view", obj=session, page="session_edit")
     return render(request, "cases/form.html", {"form": form, "title": _("Edit session"), "case": session.case})
 
 
@@ -438,6 +473,7 @@ def child_edit(request, case_id, kind, pk=None):
         else:
             messages.success(request, _("Saved."))
             return redirect("case_detail", case.pk)
+    _form_read(request, case, obj=instance if pk else None)
     return render(request, "cases/form.html", {"form": form, "title": title, "case": case})
 
 
@@ -455,6 +491,7 @@ def referral_new(request, case_id):
         else:
             messages.success(request, _("Referral recorded; the case is now referred."))
             return redirect("case_detail", case.pk)
+    _form_read(request, case)
     return render(request, "cases/form.html", {
         "form": form, "title": _("Referral (alih tangan kasus)"), "case": case,
         "intro": _("Refer when resistance persists or the problem is beyond your competence. The counselee "
@@ -472,6 +509,7 @@ def referral_edit(request, case_id, pk):
         services.update_referral(form.instance, actor=request.user, request=request)
         messages.success(request, _("Saved."))
         return redirect("case_detail", case.pk)
+    _read(request, case, "referral.view", obj=referral)
     return render(request, "cases/form.html", {"form": form, "title": _("Referral"), "case": case})
 
 
@@ -498,6 +536,7 @@ def case_share(request, case_id):
             else:
                 messages.success(request, _("Access granted."))
                 return redirect("case_detail", case.pk)
+    _form_read(request, case)
     return render(request, "cases/form.html", {"form": form, "title": _("Share case"), "case": case})
 
 

@@ -196,14 +196,26 @@ def acknowledge_alert(alert: Alert, *, actor, note: str, request=None) -> Alert:
     return alert
 
 
+def alert_texts(alerts, user, lang: str) -> None:
+    """Set ``reason_text`` on each alert for this reader (transcript quotes only for transcript readers)."""
+    try:
+        from jalin.practice.services import transcript_alert_text
+    except ImportError:
+        transcript_alert_text = None
+    cache: dict = {}
+    for alert in alerts:
+        if alert.source == Alert.Source.TRANSCRIPT and transcript_alert_text is not None:
+            alert.reason_text = transcript_alert_text(alert, user, lang, cache)
+        else:
+            alert.reason_text = alert.reason(lang)
+
+
 def open_alerts_for_user(user):
     from jalin.cases.access import cases_for_user
 
     alerts = list(Alert.objects.filter(case__in=cases_for_user(user), acknowledged_at__isnull=True)
                   .select_related("case"))
-    lang = ui_lang()
-    for alert in alerts:
-        alert.reason_text = alert.reason(lang)
+    alert_texts(alerts, user, ui_lang())
     return sorted(alerts, key=lambda a: (a.severity_rank, -a.created_at.timestamp()))
 
 
@@ -211,6 +223,7 @@ __all__ = [
     "AnswerError",
     "LinkUnavailable",
     "acknowledge_alert",
+    "alert_texts",
     "create_link",
     "due_measures",
     "open_alerts_for_user",

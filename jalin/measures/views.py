@@ -57,8 +57,7 @@ def _charts(case, lang: str) -> list[str]:
 def case_measures_context(request, case) -> dict:
     lang = services.ui_lang()
     alerts = list(case.alerts.filter(acknowledged_at__isnull=True))
-    for alert in alerts:
-        alert.reason_text = alert.reason(lang)
+    services.alert_texts(alerts, request.user, lang)
     alerts.sort(key=lambda a: a.severity_rank)
     administrations = list(case.administrations.select_related("session").order_by("-administered_at"))
     for a in administrations:
@@ -151,6 +150,8 @@ def schedule_new(request, case_id):
             form.add_error(None, " ".join(exc.messages))
         else:
             return redirect(reverse("case_detail", args=[case.pk]) + "#measures")
+    record("case.view", actor=request.user, obj=case, case_id=case.pk, counselee_id=case.counselee_id,
+           request=request, page="measure_schedule_new")
     return render(request, "cases/form.html", {"form": form, "title": _("Measure schedule"), "case": case})
 
 

@@ -6,7 +6,7 @@ supervision grant is still active; "missing" and "not yours" both raise ``Http40
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -41,12 +41,30 @@ def get_transcript_for_user(user, transcript_id, *, write: bool = False) -> Tran
     return transcript
 
 
+def visible_jobs_for_user(user) -> QuerySet[AnalysisJob]:
+    """Jobs of transcripts the user may see (``may_see_transcripts``), as one query."""
+    if not user.is_authenticated:
+        return AnalysisJob.objects.none()
+    writable = case_access.writable_cases_for_user(user).values("pk")
+    reviewed = active_reviews_for_supervisor(user).values("session_id")
+    return AnalysisJob.objects.filter(Q(transcript__session__case__in=writable) | Q(transcript__session__in=reviewed))
+
+
 def get_job_for_user(user, job_id) -> AnalysisJob:
+    """The job's status fields, or 404.
+
+    Constant work: one query with the access rule inside it, so an existing job of someone else and a
+    missing id cost the same (no decryption, no second lookup) and timing cannot tell them apart.
+    The encrypted result is deferred; status polling never needs it.
+    """
     try:
-        job = AnalysisJob.objects.get(pk=int(job_id))
-    except (AnalysisJob.DoesNotExist, ValueError, TypeError):
+        pk = int(job_id)
+    except (ValueError, TypeError):
         raise Http404 from None
-    job.transcript = get_transcript_for_user(user, job.transcript_id)
+    job = (visible_jobs_for_user(user).filter(pk=pk)
+           .only("id", "transcript_id", "status", "progress", "error_code", "model_version").first())
+    if job is None:
+        raise Http404
     return job
 
 
@@ -81,4 +99,5 @@ def get_supervisee_for_user(user, trainee_id):
 
 
 __all__ = ["active_reviews_for_supervisor", "get_job_for_user", "get_review_for_user",
-           "get_supervisee_for_user", "get_transcript_for_user", "latest_transcript", "may_see_transcripts"]
+           "get_supervisee_for_user", "get_transcript_for_user", "latest_transcript", "may_see_transcripts",
+           "visible_jobs_for_user"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import re
 
 from django.db import transaction
 from django.utils import timezone
@@ -95,6 +96,20 @@ def attach_transcript(session, *, actor, data: bytes | None = None, filename: st
 
 
 @transaction.atomic
+def delete_transcript(transcript: Transcript, *, actor, request=None) -> None:
+    """The handling counselor deletes a transcript: its text, analyses and label corrections go.
+
+    Risk alerts it raised stay on the case (they name an utterance number, never its words).
+    """
+    session = transcript.session
+    if session.case.counselor_id != actor.pk:
+        raise ServiceError(_("Only the counselor who handles the case can delete its transcripts."))
+    record("transcript.delete", actor=actor, obj=transcript, request=request, **_ids(session), session=session.pk,
+           jobs=transcript.jobs.count(), corrections=transcript.corrections.count())
+    transcript.delete()
+
+
+@transaction.atomic
 def rerun_analysis(transcript: Transcript, *, actor, request=None) -> AnalysisJob:
     """Queue a new analysis with the current model; the earlier results stay as they were."""
     active = transcript.jobs.filter(status__in=[AnalysisJob.Status.QUEUED, AnalysisJob.Status.RUNNING]).first()
@@ -115,8 +130,18 @@ def transcript_for_engine(transcript: Transcript):
                             counselor_name=transcript.counselor_name, language=transcript.language or None)
 
 
+def _risk_reason(session_number: int, number: int, flag_name: str, lang: str) -> str:
+    if lang == "en":
+        return f"Transcript of session {session_number}, utterance {number}: {flag_name}"
+    return f"Transkrip sesi {session_number}, ucapan {number}: {flag_name}"
+
+
 def raise_transcript_alerts(transcript: Transcript, report: dict) -> int:
-    """Each risk flag of the report raises the same alert as a critical measure answer (deduplicated)."""
+    """Each risk flag of the report raises the same alert as a critical measure answer (deduplicated).
+
+    The alert names the utterance by number and never stores its words: a break-glass or read-only
+    viewer of the case sees alerts but may not read the transcript (``transcript_alert_text``).
+    """
     try:
         from jalin.measures.services import raise_alert
     except ImportError:
@@ -128,16 +153,39 @@ def raise_transcript_alerts(transcript: Transcript, report: dict) -> int:
     count = 0
     for risk in report.get("risk") or []:
         number, flag = risk["utterance"], risk["flag"]
-        quote = " ".join((risk.get("text") or "").split())
-        quote = quote if len(quote) <= 80 else quote[:77] + "…"
         raise_alert(
             case, code=flag, severity="critical", source="transcript", source_ref=f"t{transcript.pk}:u{number}",
-            reason_id=f"Transkrip sesi {transcript.session.number}, ucapan {number}: "
-                      f"{tax.name('flag', flag, 'id')} — \"{quote}\"",
-            reason_en=f"Transcript of session {transcript.session.number}, utterance {number}: "
-                      f"{tax.name('flag', flag, 'en')} — \"{quote}\"")
+            reason_id=_risk_reason(transcript.session.number, number, tax.name("flag", flag, "id"), "id"),
+            reason_en=_risk_reason(transcript.session.number, number, tax.name("flag", flag, "en"), "en"))
         count += 1
     return count
+
+
+_SOURCE_REF = re.compile(r"t(\d+):u(\d+)")
+# Alerts raised before #14 stored the quote in the reason: it is cut off when shown.
+_STORED_QUOTE = re.compile(r"\s+—\s+\".*\"\s*$", re.DOTALL)
+
+
+def transcript_alert_text(alert, user, lang: str, cache: dict | None = None) -> str:
+    """A transcript alert's text: the utterance is quoted only to those who may read the transcript."""
+    from .access import may_see_transcripts
+
+    base = _STORED_QUOTE.sub("", alert.reason(lang))
+    match = _SOURCE_REF.fullmatch(alert.source_ref or "")
+    if match is None:
+        return base
+    transcript_id, number = int(match.group(1)), int(match.group(2))
+    cache = {} if cache is None else cache
+    if transcript_id not in cache:
+        transcript = (Transcript.objects.filter(pk=transcript_id, session__case_id=alert.case_id)
+                      .select_related("session", "session__case").first())
+        cache[transcript_id] = transcript if transcript and may_see_transcripts(user, transcript.session) else None
+    transcript = cache[transcript_id]
+    if transcript is None or not 1 <= number <= len(transcript.utterances or []):
+        return base
+    quote = " ".join((transcript.utterances[number - 1].get("text") or "").split())
+    quote = quote if len(quote) <= 80 else quote[:77] + "…"
+    return f"{base} — \"{quote}\""
 
 
 # --- corrections and task suggestions -------------------------------------------------------

@@ -101,6 +101,7 @@ def _practice(request, session, *, review: Review | None = None) -> dict:
                 "current_model_version"]
         record("transcript.view", actor=user, obj=transcript, case_id=case.pk, counselee_id=case.counselee_id,
                request=request, session=session.pk)
+    ctx["may_delete"] = transcript is not None and case.counselor_id == user.pk and review is None
     if case.counselor_id == user.pk and review is None:
         supervisors = [a.supervisor for a in services.supervisors_of(user)]
         ctx["session_reviews"] = list(session.reviews.select_related("supervisor"))
@@ -151,6 +152,23 @@ def transcript_rerun(request, transcript_id):
     services.rerun_analysis(transcript, actor=request.user, request=request)
     messages.success(request, _("The analysis runs again with the current model."))
     return _back(transcript.session)
+
+
+@login_required
+@require_POST
+def transcript_delete(request, transcript_id):
+    transcript = access.get_transcript_for_user(request.user, transcript_id, write=True)
+    session = transcript.session
+    if request.POST.get("confirm") != "on":
+        messages.error(request, _("Tick the box to confirm that the transcript is deleted for good."))
+        return _back(session)
+    try:
+        services.delete_transcript(transcript, actor=request.user, request=request)
+    except ServiceError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Transcript deleted, with its analyses and label corrections."))
+    return _back(session)
 
 
 def _done_job(transcript):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -214,6 +214,8 @@ def erase_counselee(dsr: DataSubjectRequest, *, actor, mode: str, request=None) 
         raise ServiceError(_("Another counselor holds a case of this counselee; the erasure must be done by the "
                              "counselor who handles every case."))
     case_ids = list(Case.objects.filter(counselee=counselee).values_list("pk", flat=True))
+    # Transcripts are nothing but what was said: even anonymisation keeps nothing of them.
+    transcripts = _delete_transcripts(case_ids)
     if mode == Erasure.DELETE:
         # Most content cascades from the case; rows of other apps that only point at a session
         # (SET_NULL, e.g. a practice transcript) are deleted explicitly first.
@@ -237,8 +239,19 @@ def erase_counselee(dsr: DataSubjectRequest, *, actor, mode: str, request=None) 
     dsr.outcome = ""
     dsr.save(update_fields=["status", "closed_at", "outcome"])
     record("dsr.erase", actor=actor, obj=dsr, counselee_id=counselee.pk, request=request, mode=mode,
-           cases=len(case_ids))
+           cases=len(case_ids), transcripts=transcripts)
     return dsr
+
+
+def _delete_transcripts(case_ids: list[int]) -> int:
+    try:
+        from jalin.practice.models import Transcript
+    except ImportError:  # practice app absent
+        return 0
+    transcripts = Transcript.objects.filter(session__case_id__in=case_ids)
+    count = transcripts.count()
+    transcripts.delete()  # cascades to analysis jobs and label corrections
+    return count
 
 
 def _strip_results(case_ids: list[int]) -> None:
@@ -277,11 +290,15 @@ def record_disclosure(case: Case, *, actor, data: dict, alert=None, request=None
 @transaction.atomic
 def break_glass(*, actor, case_code: str, reason: str, request=None) -> CaseAccess:
     """Emergency read access for a counselor of the same organisation: 24 hours, audited, the owner alerted."""
+    from jalin.accounts.services import may_break_glass
     from jalin.measures.services import raise_alert
 
     reason = (reason or "").strip()
     if not actor.is_authenticated or actor.is_org_admin or actor.organisation_id is None:
         raise ServiceError(_("Only counselors can request emergency access."))
+    if not may_break_glass(actor):
+        raise ServiceError(_("An administrator created this account and no second administrator has confirmed it "
+                             "yet, so it cannot use emergency access. Ask another administrator to confirm it."))
     if len(reason) < 10:
         raise ServiceError(_("Write the reason for emergency access (at least 10 characters)."))
     case = Case.objects.filter(code=(case_code or "").strip().upper(),
@@ -290,11 +307,26 @@ def break_glass(*, actor, case_code: str, reason: str, request=None) -> CaseAcce
         raise ServiceError(_("No case with that code in your organisation."))
     if access.cases_for_user(actor).filter(pk=case.pk).exists():
         raise ServiceError(_("You can already see this case."))
+    first_by_admin_created = actor.needs_confirmation and not CaseAccess.objects.filter(
+        user=actor, purpose=CaseAccess.Purpose.BREAK_GLASS).exists()
     grant = CaseAccess.objects.create(case=case, user=actor, purpose=CaseAccess.Purpose.BREAK_GLASS,
                                       can_write=False, reason=reason, granted_by=actor,
                                       expires_at=timezone.now() + timedelta(hours=BREAK_GLASS_HOURS))
     record("case.break_glass", actor=actor, obj=grant, case_id=case.pk, counselee_id=case.counselee_id,
-           request=request, hours=BREAK_GLASS_HOURS)
+           request=request, hours=BREAK_GLASS_HOURS, **({"first_by_admin_created": True} if first_by_admin_created
+                                                          else {}))
+    if first_by_admin_created:
+        # Every administrator sees it on their home page (admin_created_break_glass); the handling
+        # counselor gets a critical alert that says who created and who confirmed the account.
+        creator = actor.created_by.get_username() if actor.created_by else "?"
+        confirmer = actor.confirmed_by.get_username() if actor.confirmed_by else "?"
+        raise_alert(case, code="break_glass_admin_created", severity="critical", source="break_glass",
+                    source_ref=f"grant:{grant.pk}",
+                    reason_id=f"Akses darurat pertama oleh akun {actor.get_username()}, yang dibuat administrator "
+                              f"{creator} dan dikonfirmasi {confirmer}. Pastikan akses ini sah.",
+                    reason_en=f"First emergency access by the account {actor.get_username()}, created by "
+                              f"administrator {creator} and confirmed by {confirmer}. Make sure it is legitimate.",
+                    actor=actor, request=request)
     raise_alert(case, code="break_glass", severity="warning", source="break_glass", source_ref=f"grant:{grant.pk}",
                 reason_id=f"Akses darurat (break-glass) dibuka oleh {actor.get_username()} selama "
                           f"{BREAK_GLASS_HOURS} jam. Periksa alasannya.",
@@ -302,6 +334,16 @@ def break_glass(*, actor, case_code: str, reason: str, request=None) -> CaseAcce
                           f"{BREAK_GLASS_HOURS} hours. Review the reason.",
                 actor=actor, request=request)
     return grant
+
+
+def admin_created_break_glass(organisation, *, days: int = 90) -> list[dict]:
+    """For every administrator: first emergency accesses by accounts an administrator created (no case)."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (CaseAccess.objects.filter(purpose=CaseAccess.Purpose.BREAK_GLASS, user__organisation=organisation,
+                                      user__needs_confirmation=True)
+            .values("user__username", "user__created_by__username", "user__confirmed_by__username")
+            .annotate(first=Min("created_at"), count=Count("id")).order_by("-first"))
+    return [row for row in rows if row["first"] >= since]
 
 
 def break_glass_counts(organisation, *, days: int = 90) -> list[dict]:
@@ -312,7 +354,7 @@ def break_glass_counts(organisation, *, days: int = 90) -> list[dict]:
                 .values("user__username").annotate(count=Count("id")).order_by("-count", "user__username"))
 
 
-__all__ = ["BREAK_GLASS_HOURS", "Erasure", "break_glass", "break_glass_counts", "can_manage",
+__all__ = ["BREAK_GLASS_HOURS", "Erasure", "admin_created_break_glass", "break_glass", "break_glass_counts", "can_manage",
            "complete_request", "create_request", "due_for", "erase_counselee", "holds_every_case",
            "overdue_requests_for_user", "record_consent", "record_disclosure", "refuse_request", "start_request",
            "withdraw_consent"]

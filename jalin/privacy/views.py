@@ -48,7 +48,15 @@ def _managed_counselee(request, counselee_id):
     return counselee
 
 
-def _form_page(request, form, title, *, intro="", case=None):
+def _form_page(request, form, title, *, intro="", case=None, counselee=None, obj=None):
+    """Render a form page; it shows whose record it is, so showing it is an audited read."""
+    page = request.resolver_match.url_name
+    if case is not None:
+        record("case.view", actor=request.user, obj=obj if obj is not None else case, case_id=case.pk,
+               counselee_id=case.counselee_id, request=request, page=page)
+    elif counselee is not None:
+        record("counselee.view", actor=request.user, obj=obj if obj is not None else counselee,
+               counselee_id=counselee.pk, request=request, page=page)
     return render(request, "cases/form.html", {"form": form, "title": title, "intro": intro, "case": case})
 
 
@@ -82,7 +90,7 @@ def consent_new(request, counselee_id):
         else:
             messages.success(request, _("Consent recorded."))
             return redirect("privacy_counselee", counselee.pk)
-    return _form_page(request, form, _("Record consent"), intro=_(
+    return _form_page(request, form, _("Record consent"), counselee=counselee, intro=_(
         "Record who consented, when and how. Recording consent needs its scope, how long recordings are kept "
         "and who may view them; a minor also needs the parent's or guardian's consent."))
 
@@ -104,6 +112,7 @@ def consent_withdraw(request, counselee_id, consent_id):
             messages.success(request, _("Withdrawal recorded."))
             return redirect("privacy_counselee", counselee.pk)
     return _form_page(request, form, _("Withdraw consent: %(kind)s") % {"kind": consent.get_kind_display()},
+                      counselee=counselee, obj=consent,
                       intro=_("A withdrawn processing consent stops new records for this counselee; reading, "
                               "export, correction and erasure still work."))
 
@@ -152,7 +161,7 @@ def request_new(request, counselee_id):
         else:
             messages.success(request, _("Request recorded; answer it within 3 × 24 hours."))
             return redirect("privacy_request", dsr.pk)
-    return _form_page(request, form, _("Data subject request"), intro=_(
+    return _form_page(request, form, _("Data subject request"), counselee=counselee, intro=_(
         "UU 27/2022: a request to access, correct, erase or object must be answered within 3 × 24 hours "
         "of receipt."))
 
@@ -169,6 +178,7 @@ def request_list(request):
     if request.user.is_org_admin:
         raise Http404
     rows = DataSubjectRequest.objects.filter(handler=request.user).select_related("counselee")
+    record("dsr.list", actor=request.user, request=request, count=len(rows))
     return render(request, "privacy/request_list.html", {"requests": rows, "now": timezone.now()})
 
 
@@ -211,7 +221,7 @@ def request_erase(request, pk):
         else:
             messages.success(request, _("The counselee's data was erased."))
             return redirect("privacy_request", dsr.pk)
-    return _form_page(request, form, _("Erase the counselee's data"), intro=_(
+    return _form_page(request, form, _("Erase the counselee's data"), counselee=dsr.counselee, obj=dsr, intro=_(
         "Deletion removes every case. Anonymisation keeps dates, stages and score totals (where records must "
         "be kept) and empties all content. The identity is replaced either way; the audit log keeps only ids."))
 

@@ -135,7 +135,7 @@ def test_erasure_leaves_no_counselee_content_in_the_raw_database(owner, full_cas
         assert full_case.administrations.get().result["total"] == 27
     assert verify_chain().ok
     erase_event = AuditEvent.objects.get(action="dsr.erase")
-    assert set(erase_event.detail) == {"mode", "cases"}
+    assert set(erase_event.detail) == {"mode", "cases", "transcripts"}
 
 
 def test_erasure_is_one_transaction(owner, full_case, monkeypatch):

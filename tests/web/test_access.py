@@ -104,5 +104,5 @@ def test_admin_cannot_be_granted_notes(world):
 
 def test_search_finds_by_encrypted_name(client, world):
     client.force_login(world["users"]["owner"])
-    assert world["case"].code in client.get(reverse("case_list"), {"q": "budi"}).content.decode()
-    assert world["case"].code not in client.get(reverse("case_list"), {"q": "zzz"}).content.decode()
+    assert world["case"].code in client.post(reverse("case_list"), {"q": "budi"}).content.decode()
+    assert world["case"].code not in client.post(reverse("case_list"), {"q": "zzz"}).content.decode()

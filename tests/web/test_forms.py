@@ -105,7 +105,7 @@ def test_dashboard_and_pages_render_in_both_languages(client, owner, case):
 
 def test_no_counselee_data_in_urls(client, owner, case):
     client.force_login(owner)
-    body = client.get(reverse("case_list"), {"q": "budi"}).content.decode()
+    body = client.post(reverse("case_list"), {"q": "budi"}).content.decode()
     import re
     hrefs = re.findall(r'href="([^"]+)"', body)
     assert hrefs and not any("Budi" in h or "budi" in h for h in hrefs)

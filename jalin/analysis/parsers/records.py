@@ -50,35 +50,43 @@ def read_csv_turns(text: str, source: str) -> list[RawTurn]:
     return _turns(records, header, source)
 
 
+def _json(text: str, source: str, line: int | None) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(source, "bad_json", line=line or exc.lineno, detail=exc.msg) from None
+    except RecursionError:  # e.g. [[[[...]]]] thousands deep: a clear message, not a crash
+        raise InputError(source, "json_too_deep", line=line) from None
+
+
 def read_jsonl_turns(text: str, source: str) -> list[RawTurn]:
     stripped = text.strip()
     if stripped.startswith("["):
         # A JSON array of records is accepted too: data sets ship both.
-        try:
-            items = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise InputError(source, "bad_json", line=exc.lineno, detail=exc.msg) from None
+        items = _json(stripped, source, None)
         records = [(i, item) for i, item in enumerate(items, start=1)]
     else:
         records = []
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
-            try:
-                records.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise InputError(source, "bad_json", line=number, detail=exc.msg) from None
+            records.append((number, _json(line, source, number)))
     for number, item in records:
         if not isinstance(item, dict):
             raise InputError(source, "bad_json", line=number, detail=type(item).__name__)
     header = list(dict.fromkeys(key for _, item in records for key in item))
-    return _turns(((n, {k: _plain(v) for k, v in item.items()}) for n, item in records), header, source)
+    return _turns(((n, {k: _plain(v, source, n) for k, v in item.items()}) for n, item in records), header, source)
 
 
-def _plain(value: Any) -> str:
+def _plain(value: Any, source: str, line: int) -> str:
     if value is None:
         return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except RecursionError:
+        raise InputError(source, "json_too_deep", line=line) from None
 
 
 def _turns(records: Iterable[tuple[int, Mapping[str, str]]], header: list[str], source: str) -> list[RawTurn]:
