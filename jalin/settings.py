@@ -148,9 +148,13 @@ def _database() -> dict:
     if config["ENGINE"] not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL or SQLite")
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # WAL and a busy timeout let the web server and a background analysis share the file.
+        # WAL and a busy timeout let the web server and the task worker share the file. IMMEDIATE
+        # transactions take the write lock when they begin: a deferred transaction that reads and then
+        # writes (every audited read writes an audit row) cannot upgrade under contention and SQLite
+        # answers "database is locked" at once instead of waiting out the busy timeout.
         config.setdefault("OPTIONS", {}).update(
-            {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+            {"timeout": 20, "transaction_mode": "IMMEDIATE",
+             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"}
         )
     config["ATOMIC_REQUESTS"] = False
     config.setdefault("TEST", {})
