@@ -18,7 +18,7 @@ Practice (web application):
   createuser   create an account: jalin createuser USERNAME --role counselor|supervisor|admin
   keys         encryption keys: jalin keys create|rotate|status
   audit        audit log: jalin audit verify
-  worker       analyse uploaded transcripts in the background: jalin worker [--poll 2] [--once]
+  worker       background tasks (transcript parsing and analysis): jalin worker [--poll 1] [--once]
   manage       any Django management command: jalin manage COMMAND ...
 
 Session analysis (no database needed):
