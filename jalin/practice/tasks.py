@@ -167,7 +167,7 @@ def run_analysis_job(job_id: int) -> str:
         return "failed"
     except _transient_errors() as exc:
         return _retry_or_fail(job, name, exc)
-    except Exception as exc:  # noqa: BLE001 - a bug: the page shows a clear message, never a 500
+    except Exception as exc:
         log.exception("analysis job %s failed: %s", job_id, type(exc).__name__)
         services.fail_analysis(job_id, worker=name, error=exc)
         return "failed"

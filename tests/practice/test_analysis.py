@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from jalin.cases.models import CaseTask
-from jalin.measures.models import Alert
 from jalin.core.task_worker import run_pending
+from jalin.measures.models import Alert
 from jalin.practice import services
 from jalin.practice.models import AnalysisJob, LabelCorrection, Transcript
 from jalin.practice.report import current_model_version
