@@ -105,10 +105,13 @@ def recover_jobs(*, grace_seconds: int = REQUEUE_GRACE_SECONDS) -> int:
     if failed:
         log.warning("%s analysis job(s) gave no sign of life after %s attempts: marked failed",
                     failed, settings.TASK_MAX_ATTEMPTS)
-    revived = dead.update(status=Status.QUEUED, progress=0, worker="", task_id="", heartbeat_at=now)
+    revived = list(dead.values_list("pk", flat=True)[:500])
     if revived:
+        # heartbeat_at is set, and the job queued below at once, so that it counts as alive again
+        AnalysisJob.objects.filter(pk__in=revived).update(status=Status.QUEUED, progress=0, worker="", task_id="",
+                                                          heartbeat_at=now - timedelta(seconds=grace_seconds))
         log.warning("%s analysis job(s) gave no sign of life for %s s: queued again",
-                    revived, settings.TASK_TIMEOUT_SECONDS)
+                    len(revived), settings.TASK_TIMEOUT_SECONDS)
     unqueued = list(AnalysisJob.objects.filter(status=Status.QUEUED, task_id="").filter(
         Q(heartbeat_at__lte=now - timedelta(seconds=grace_seconds))
         | Q(heartbeat_at__isnull=True, created_at__lte=now - timedelta(seconds=grace_seconds)))
