@@ -41,7 +41,12 @@ def get_case_for_user(user, case_id, *, write: bool = False) -> Case:
 
 
 def can_write(user, case: Case) -> bool:
-    return writable_cases_for_user(user).filter(pk=case.pk).exists()
+    # Asked several times while one page is built (the page, its panels): remembered on the case instance,
+    # which lives for one request.
+    remembered = case.__dict__.setdefault("_can_write_by_user", {})
+    if user.pk not in remembered:
+        remembered[user.pk] = writable_cases_for_user(user).filter(pk=case.pk).exists()
+    return remembered[user.pk]
 
 
 def can_see_restricted_note(user, case: Case) -> bool:

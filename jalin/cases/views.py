@@ -180,10 +180,22 @@ def case_new(request, counselee_id):
     return render(request, "cases/form.html", {"form": form, "title": _("New case")})
 
 
+def _prefetch_case_page(case) -> None:
+    """What the case page and its guidance, measures and checklist blocks all read, loaded once each (the
+    page's query count is asserted in tests/web/test_query_counts.py)."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from jalin.measures.models import Administration
+
+    prefetch_related_objects([case], "tasks", "contract_versions", "sessions", "measure_schedules",
+                             Prefetch("administrations", queryset=Administration.objects.select_related("session")))
+
+
 @login_required
 def case_detail(request, case_id):
     case = access.get_case_for_user(request.user, case_id)
     _read(request, case)
+    _prefetch_case_page(case)
     done = {t.task: t for t in case.tasks.all()}
     checklist = [
         (stage, stages.stage_name(stage), [(t, stages.task_name(t), done.get(t)) for t in stages.tasks_of(stage)])

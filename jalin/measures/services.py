@@ -154,8 +154,8 @@ def save_schedule(schedule: MeasureSchedule, *, actor, request=None) -> MeasureS
 
 def due_measures(case) -> list[MeasureSchedule]:
     """Schedules due at the next session (its number counted from 1)."""
-    next_number = case.sessions.count() + 1
-    return [s for s in case.measure_schedules.filter(active=True) if (next_number - 1) % max(1, s.every) == 0]
+    next_number = len(case.sessions.all()) + 1  # .all(): uses the case page's prefetch
+    return [s for s in case.measure_schedules.all() if s.active and (next_number - 1) % max(1, s.every) == 0]
 
 
 @transaction.atomic

@@ -12,8 +12,7 @@ from jalin.measures.services import raise_alert
 from tests import factories
 from tests.conftest import login
 
-# Case detail is still 34 (target 25): the audit chain costs 4 and several blocks repeat their queries.
-BUDGET = {"dashboard": 12, "case_list": 10, "case_detail": 34, "session_detail": 20}
+BUDGET = {"dashboard": 12, "case_list": 10, "case_detail": 25, "session_detail": 20}
 
 
 def _volume(owner, colleague, cases: int):
