@@ -189,10 +189,14 @@ def acknowledge_alert(alert: Alert, *, actor, note: str, request=None) -> Alert:
 
 
 def open_alerts_for_user(user):
-    from jalin.cases.access import cases_for_user
+    from jalin.cases.access import readable_cases_q
 
-    alerts = list(Alert.objects.filter(case__in=cases_for_user(user), acknowledged_at__isnull=True)
-                  .select_related("case"))
+    # Open alerts of the user's cases through the case's counselor index (not every alert of the
+    # organisation), and of each case only its code: the page shows nothing else, so no encrypted case
+    # field is read or decrypted.
+    alerts = list(Alert.objects.filter(readable_cases_q(user, prefix="case__"), acknowledged_at__isnull=True)
+                  .select_related("case").only("id", "case_id", "case__code", "code", "severity", "source",
+                                               "reason_id", "reason_en", "created_at"))
     lang = ui_lang()
     for alert in alerts:
         alert.reason_text = alert.reason(lang)
