@@ -51,12 +51,16 @@ def _django(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jalin.settings")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
     try:
         execute_from_command_line(["jalin", *argv])
     except ImproperlyConfigured as exc:
         print(f"jalin: configuration error: {exc}", file=sys.stderr)
         return 2
+    except DatabaseError as exc:  # e.g. a start-up check before the command's own handling: one line
+        print(f"jalin: the database is not reachable ({type(exc).__name__}); check DATABASE_URL", file=sys.stderr)
+        return 1
     return 0
 
 
