@@ -18,7 +18,7 @@ Practice (web application):
   createuser   create an account: jalin createuser USERNAME --role counselor|supervisor|admin
   keys         encryption keys: jalin keys create|rotate|reencrypt|retire|status
   audit        audit log: jalin audit verify [--anchors FILE] | jalin audit anchor [--out FILE | --syslog]
-  worker       analyse uploaded transcripts in the background: jalin worker [--poll 2] [--once]
+  worker       background tasks (transcript parsing and analysis): jalin worker [--poll 1] [--once]
   manage       any Django management command: jalin manage COMMAND ...
 
 Session analysis (no database needed):
@@ -51,6 +51,7 @@ def _django(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jalin.settings")
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
     try:
         if argv[:1] == ["jalin_worker"]:
@@ -62,6 +63,9 @@ def _django(argv: list[str]) -> int:
     except ImproperlyConfigured as exc:
         print(f"jalin: configuration error: {exc}", file=sys.stderr)
         return 2
+    except DatabaseError as exc:  # e.g. a start-up check before the command's own handling: one line
+        print(f"jalin: the database is not reachable ({type(exc).__name__}); check DATABASE_URL", file=sys.stderr)
+        return 1
     return 0
 
 

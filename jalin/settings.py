@@ -153,9 +153,13 @@ def _database() -> dict:
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL or SQLite")
     if config["ENGINE"] == "django.db.backends.sqlite3":
         _private_sqlite_file(config.get("NAME") or "")
-        # WAL and a busy timeout let the web server and a background analysis share the file.
+        # WAL and a busy timeout let the web server and the task worker share the file. IMMEDIATE
+        # transactions take the write lock when they begin: a deferred transaction that reads and then
+        # writes (every audited read writes an audit row) cannot upgrade under contention and SQLite
+        # answers "database is locked" at once instead of waiting out the busy timeout.
         config.setdefault("OPTIONS", {}).update(
-            {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+            {"timeout": 20, "transaction_mode": "IMMEDIATE",
+             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"}
         )
     config["ATOMIC_REQUESTS"] = False
     config.setdefault("TEST", {})
@@ -217,6 +221,31 @@ STORAGES = {
                     if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Background work (transcript parsing and analysis) runs on Django's Tasks framework. The embedded
+# default keeps the queue in the database (django-tasks-db, no extra server; `jalin worker` runs it);
+# JALIN_TASKS_REDIS_URL moves it to Redis (django-tasks-redis) for sites with several workers.
+TASK_TIMEOUT_SECONDS = _env_int("JALIN_TASK_TIMEOUT", 15 * 60, minimum=30)  # a job older than this has failed
+TASK_MAX_ATTEMPTS = _env_int("JALIN_TASK_MAX_ATTEMPTS", 3, minimum=1)
+TASKS_REDIS_URL = os.environ.get("JALIN_TASKS_REDIS_URL", "").strip()
+if TASKS_REDIS_URL:
+    if not TASKS_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("JALIN_TASKS_REDIS_URL must be a redis:// URL, e.g. redis://127.0.0.1:6379/0")
+    INSTALLED_APPS.append("django_tasks_redis")
+    TASKS = {"default": {
+        "BACKEND": "django_tasks_redis.RedisTaskBackend",
+        "OPTIONS": {
+            "REDIS_URL": TASKS_REDIS_URL,
+            "REDIS_KEY_PREFIX": os.environ.get("JALIN_TASKS_REDIS_PREFIX", "jalin_tasks"),
+            "REDIS_SOCKET_CONNECT_TIMEOUT": 5,
+            # A message still unacknowledged after the job timeout belongs to a worker that died.
+            "REDIS_CLAIM_TIMEOUT": TASK_TIMEOUT_SECONDS,
+            "REDIS_MAX_DELIVERIES": TASK_MAX_ATTEMPTS,
+        },
+    }}
+else:
+    INSTALLED_APPS.append("django_tasks_db")
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Field-level encryption keys (see jalin/core/crypto.py). Never stored in the database.
 ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("JALIN_ENCRYPTION_KEYS", "").split(",") if k.strip()]

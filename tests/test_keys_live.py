@@ -157,7 +157,7 @@ def test_worker_refuses_a_wrong_key_with_one_line(data_dir):
 def test_worker_with_the_right_key_starts(data_dir):
     result = jalin(data_dir, "worker", "--once")
     assert result.returncode == 0, result.stderr
-    assert "no queued job" in result.stdout
+    assert "due tasks done" in result.stdout
 
 
 def test_demo_never_creates_a_new_key_over_existing_data(data_dir):

@@ -42,8 +42,10 @@ def needs_second_factor(user) -> bool:
 
 def must_enrol(user) -> bool:
     """Administrators of an organisation that requires it must set up two-factor before working."""
+    if not user.is_org_admin or user.totp_confirmed:
+        return False  # decided without loading the organisation: this runs on every request
     org = user.organisation
-    return user.is_org_admin and not user.totp_confirmed and (org is None or org.require_admin_2fa)
+    return org is None or org.require_admin_2fa
 
 
 def start_second_factor(request, user, next_url: str):

@@ -58,12 +58,12 @@ class GuardFailure:
 
 def check_guards(case, target: str) -> list[GuardFailure]:
     """What stands in the way of moving ``case`` to ``target`` (a stage or CLOSED). Empty = allowed."""
-    done = set(case.tasks.values_list("task", flat=True))
+    done = {t.task for t in case.tasks.all()}  # .all(): uses the case page's prefetch
     failures: list[str] = []
     if target == "inti":
         if not case.problem_definition.strip() or "problem_definition" not in done:
             failures.append("needs_problem")
-        if not case.contract_versions.exists():
+        if not case.contract_versions.all():
             failures.append("needs_contract")
     elif target == "akhir":
         if case.stage != "inti" or "exploration" not in done:
@@ -84,7 +84,7 @@ def next_steps(case) -> list[str]:
     """Guidance for the counselor: the open tasks of the current stage, then what the next move needs."""
     if not case.is_open:
         return []
-    done = set(case.tasks.values_list("task", flat=True))
+    done = {t.task for t in case.tasks.all()}
     steps = [text(guidance()["tasks"][t]) for t in tasks_of(case.stage) if t not in done]
     nxt = {"awal": "inti", "inti": "akhir", "akhir": CLOSED}[case.stage]
     for failure in check_guards(case, nxt):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -92,10 +92,16 @@ def dashboard(request):
                  ("akhir", stages.stage_name("akhir"))]]
     today = timezone.localdate()
     now = timezone.now()
-    todays = Appointment.objects.filter(case__in=cases, status=Appointment.Status.SCHEDULED,
-                                        starts_at__date=today).select_related("case")
-    upcoming = Appointment.objects.filter(case__in=cases, status=Appointment.Status.SCHEDULED, starts_at__gte=now,
-                                          starts_at__lte=now + timedelta(days=14)).select_related("case")
+    # One query for today's and the next two weeks' appointments; "next two weeks" starts tomorrow, so
+    # today's appointments are listed once, under today.
+    day_start = timezone.make_aware(datetime.combine(today, time.min))
+    tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+    appointments = list(Appointment.objects.filter(
+        case__in=cases, status=Appointment.Status.SCHEDULED, starts_at__gte=day_start,
+        starts_at__lte=max(now + timedelta(days=14), tomorrow)).select_related("case__counselee")
+        .order_by("starts_at"))
+    todays = [a for a in appointments if a.starts_at < tomorrow]
+    upcoming = [a for a in appointments if tomorrow <= a.starts_at <= now + timedelta(days=14)]
     overdue = FollowUp.objects.filter(case__in=cases, done_on__isnull=True, due_date__lt=today).select_related("case")
     overdue_steps = ActionStep.objects.filter(case__in=cases, status__in=["planned", "doing"],
                                               due_date__lt=today).select_related("case")
@@ -103,7 +109,7 @@ def dashboard(request):
     from jalin.measures.services import open_alerts_for_user
     from jalin.privacy.services import overdue_requests_for_user
 
-    alerts = open_alerts_for_user(request.user)
+    alerts = open_alerts_for_user(request.user, cases=cases)
     # The dashboard lists codes, names and alert texts (which may quote a transcript): a read, audited.
     record("dashboard.view", actor=request.user, request=request, alerts=len(alerts))
     return render(request, "cases/dashboard.html", {
@@ -208,10 +214,22 @@ def case_new(request, counselee_id):
     return render(request, "cases/form.html", {"form": form, "title": _("New case")})
 
 
+def _prefetch_case_page(case) -> None:
+    """What the case page and its guidance, measures and checklist blocks all read, loaded once each (the
+    page's query count is asserted in tests/web/test_query_counts.py)."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from jalin.measures.models import Administration
+
+    prefetch_related_objects([case], "tasks", "contract_versions", "sessions", "measure_schedules",
+                             Prefetch("administrations", queryset=Administration.objects.select_related("session")))
+
+
 @login_required
 def case_detail(request, case_id):
     case = access.get_case_for_user(request.user, case_id)
     _read(request, case)
+    _prefetch_case_page(case)
     done = {t.task: t for t in case.tasks.all()}
     checklist = [
         (stage, stages.stage_name(stage), [(t, stages.task_name(t), done.get(t)) for t in stages.tasks_of(stage)])

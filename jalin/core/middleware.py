@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 _LAST_SEEN = "jalin_last_seen"
+LAST_SEEN_RESOLUTION_SECONDS = 60  # the inactivity timeout is at least 60 s (settings)
 
 
 class SecurityHeadersMiddleware:
@@ -41,7 +42,10 @@ class InactivityLogoutMiddleware:
                 logout(request)
                 messages.info(request, _("You were logged out after a period of inactivity."))
                 return redirect(settings.LOGIN_URL)
-            request.session[_LAST_SEEN] = now
+            if last is None or now - int(last) >= LAST_SEEN_RESOLUTION_SECONDS:
+                # Written at most once a minute: saving the session on every request cost a write
+                # transaction per page (and "database is locked" on SQLite under load).
+                request.session[_LAST_SEEN] = now
         return self.get_response(request)
 
 

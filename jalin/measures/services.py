@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -160,8 +161,8 @@ def save_schedule(schedule: MeasureSchedule, *, actor, request=None) -> MeasureS
 
 def due_measures(case) -> list[MeasureSchedule]:
     """Schedules due at the next session (its number counted from 1)."""
-    next_number = case.sessions.count() + 1
-    return [s for s in case.measure_schedules.filter(active=True) if (next_number - 1) % max(1, s.every) == 0]
+    next_number = len(case.sessions.all()) + 1  # .all(): uses the case page's prefetch
+    return [s for s in case.measure_schedules.all() if s.active and (next_number - 1) % max(1, s.every) == 0]
 
 
 @transaction.atomic
@@ -210,11 +211,18 @@ def alert_texts(alerts, user, lang: str) -> None:
             alert.reason_text = alert.reason(lang)
 
 
-def open_alerts_for_user(user):
-    from jalin.cases.access import cases_for_user
+def open_alerts_for_user(user, *, cases=None):
+    """Open alerts of the cases this user may read; ``cases`` (the caller's ``cases_for_user``) saves
+    reading the user's grants a second time."""
+    from jalin.cases.access import readable_cases_q
 
-    alerts = list(Alert.objects.filter(case__in=cases_for_user(user), acknowledged_at__isnull=True)
-                  .select_related("case"))
+    # Open alerts of the user's cases through the case's counselor index (not every alert of the
+    # organisation), and of each case only its code: the page shows nothing else, so no encrypted case
+    # field is read or decrypted.
+    readable = Q(case__in=cases) if cases is not None else readable_cases_q(user, prefix="case__")
+    alerts = list(Alert.objects.filter(readable, acknowledged_at__isnull=True)
+                  .select_related("case").only("id", "case_id", "case__code", "code", "severity", "source",
+                                               "reason_id", "reason_en", "source_ref", "created_at"))
     alert_texts(alerts, user, ui_lang())
     return sorted(alerts, key=lambda a: (a.severity_rank, -a.created_at.timestamp()))
 

@@ -30,7 +30,7 @@ ALLIANCE = {"alliance_jalin", "wai_sr"}
 
 def _charts(case, lang: str) -> list[str]:
     charts = []
-    administrations = list(case.administrations.select_related("session"))
+    administrations = list(case.administrations.all())  # prefetched with their sessions by the case page
     for code in sorted({a.instrument for a in administrations}):
         instrument = get_instrument(code, lang)
         rows = [a for a in administrations if a.instrument == code and a.result.get("total") is not None]
@@ -59,7 +59,7 @@ def case_measures_context(request, case) -> dict:
     alerts = list(case.alerts.filter(acknowledged_at__isnull=True))
     services.alert_texts(alerts, request.user, lang)
     alerts.sort(key=lambda a: a.severity_rank)
-    administrations = list(case.administrations.select_related("session").order_by("-administered_at"))
+    administrations = sorted(case.administrations.all(), key=lambda a: a.administered_at, reverse=True)
     for a in administrations:
         band = a.result.get("band")
         a.band_label = band["label"].get(lang) if band and isinstance(band.get("label"), dict) else ""

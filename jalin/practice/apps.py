@@ -15,6 +15,6 @@ class PracticeConfig(AppConfig):
         from django.conf import settings
 
         if os.environ.get("JALIN_INPROCESS_WORKER") == "1" or getattr(settings, "JALIN_INPROCESS_WORKER", False):
-            from .worker import start_background_worker
+            from jalin.core.task_worker import start_background_worker
 
             start_background_worker()

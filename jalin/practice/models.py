@@ -24,7 +24,9 @@ class Transcript(models.Model):
     format = models.CharField(max_length=10)  # text, docx, vtt, srt, csv, jsonl
     raw = EncryptedTextField()  # decoded text, or base64 of the bytes for DOCX (see raw_base64)
     raw_base64 = models.BooleanField(default=False)
-    utterances = EncryptedJSONField()  # list of jalin.analysis.types.Utterance as dicts
+    # An upload is stored as it came and parsed by the analysis task, never in the web request.
+    parsed = models.BooleanField(default=True)
+    utterances = EncryptedJSONField()  # list of jalin.analysis.types.Utterance as dicts ([] until parsed)
     counselor_name = EncryptedTextField(blank=True, default="")
     language = models.CharField(max_length=5, blank=True, default="")
     has_student_labels = models.BooleanField(default=False)
@@ -36,7 +38,9 @@ class Transcript(models.Model):
 
 
 class AnalysisJob(models.Model):
-    """One analysis run of a transcript, done by the worker; the result keeps the model version."""
+    """One analysis run of a transcript, done by a background task (``jalin.practice.tasks``); the result
+    keeps the model version. The job row, not the task queue, is what the pages show: a job still
+    queued or running after ``TASK_TIMEOUT_SECONDS`` without a sign of life shows as failed."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
@@ -52,16 +56,39 @@ class AnalysisJob(models.Model):
     result = EncryptedJSONField(null=True, blank=True)  # {"report": to_json(..), "feedback": {"id": [..], "en": [..]}}
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     worker = models.CharField(max_length=80, blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="")  # empty: not (yet) in the task queue
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # last sign of life of the running task
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     @property
+    def last_sign_of_life(self):
+        return self.heartbeat_at or self.started_at or self.created_at
+
+    @property
+    def is_stale(self) -> bool:
+        """Queued or running for longer than the task timeout: shown as failed, with a re-run button."""
+        from datetime import timedelta
+
+        from django.conf import settings
+        from django.utils import timezone
+
+        if self.status not in {self.Status.QUEUED, self.Status.RUNNING} or self.last_sign_of_life is None:
+            return False
+        return timezone.now() - self.last_sign_of_life > timedelta(seconds=settings.TASK_TIMEOUT_SECONDS)
+
+    @property
     def is_active(self) -> bool:
-        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING} and not self.is_stale
+
+    @property
+    def shown_status(self) -> str:
+        return self.Status.FAILED if self.is_stale else self.status
 
 
 class LabelCorrection(models.Model):

@@ -70,29 +70,128 @@ def read_transcript(*, data: bytes | None = None, filename: str = "", text: str 
         raise TranscriptInputError(exc.message(lang)) from None
 
 
+_FORMAT_BY_EXTENSION = {"txt": "text", "text": "text", "docx": "docx", "doc": "docx", "vtt": "vtt", "srt": "srt",
+                        "csv": "csv", "jsonl": "jsonl", "json": "jsonl"}
+
+
 @transaction.atomic
 def attach_transcript(session, *, actor, data: bytes | None = None, filename: str = "", text: str = "",
                       lang: str = "id", request=None) -> Transcript:
-    """Check consent, parse, store the raw and parsed transcript encrypted, queue its analysis."""
+    """Check consent and size, store the upload (or paste) encrypted as it came, and queue the task that
+    parses and analyses it: a large or hostile file costs the worker, never the web request."""
+    from .tasks import enqueue_on_commit
+
     counselee = session.case.counselee
     require_recording_consent(counselee)
     _require_processing(counselee)
-    parsed = read_transcript(data=data, filename=filename, text=text, lang=lang)
-    if data is not None and parsed.format == "docx":
+    size = len(data) if data is not None else len(text.encode())
+    if size > MAX_UPLOAD_BYTES:
+        from jalin.analysis.parsers import _too_large
+        raise TranscriptInputError(_too_large(filename or "<upload>", size).message(lang))
+    if data is not None and not data.strip():
+        raise TranscriptInputError(InputError(filename or "<upload>", "empty_file").message(lang))
+    if data is None and not text.strip():
+        raise TranscriptInputError(InputError(filename or "<text>", "empty_file").message(lang))
+    if data is not None:
         raw, is_b64 = base64.b64encode(data).decode("ascii"), True
-    elif data is not None:
-        from jalin.analysis.parsers.decoding import decode
-        raw, is_b64 = decode(data, parsed.source), False
+        extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "txt"
+        guessed_format = _FORMAT_BY_EXTENSION.get(extension, "text")
     else:
-        raw, is_b64 = text, False
+        raw, is_b64, guessed_format = text, False, "text"
     transcript = Transcript.objects.create(
-        session=session, source_name=filename, format=parsed.format, raw=raw, raw_base64=is_b64,
-        utterances=[dataclasses.asdict(u) for u in parsed.utterances], counselor_name=parsed.counselor_name,
-        language=parsed.language or "", has_student_labels=parsed.has_student_labels, uploaded_by=actor)
+        session=session, source_name=filename, format=guessed_format, raw=raw, raw_base64=is_b64, parsed=False,
+        utterances=[], uploaded_by=actor)
     job = AnalysisJob.objects.create(transcript=transcript, requested_by=actor)
     record("transcript.attach", actor=actor, obj=transcript, request=request, **_ids(session),
-           session=session.pk, format=parsed.format, utterances=len(parsed.utterances), job=job.pk)
+           session=session.pk, format=guessed_format, bytes=size, job=job.pk)
+    enqueue_on_commit(job)
     return transcript
+
+
+def parse_stored_upload(transcript: Transcript) -> Transcript:
+    """In the worker: parse the stored upload and keep the utterances (one short transaction). A bad file
+    raises the engine's ``InputError``; the transcript and its raw upload stay, so nothing is lost."""
+    from jalin.analysis.parsers import parse_bytes, parse_text
+
+    if transcript.raw_base64:
+        data = base64.b64decode(transcript.raw)
+        parsed = parse_bytes(data, transcript.source_name or "upload.txt")
+    else:
+        data = None
+        parsed = parse_text(transcript.raw, source=transcript.source_name or "<text>")
+    raw, is_b64 = transcript.raw, transcript.raw_base64
+    if data is not None and parsed.format != "docx":
+        from jalin.analysis.parsers.decoding import decode
+        raw, is_b64 = decode(data, parsed.source), False  # text formats are kept as text, as pasted ones
+    with transaction.atomic():
+        locked = Transcript.objects.select_for_update().filter(pk=transcript.pk).first()
+        if locked is None:
+            raise Transcript.DoesNotExist("the transcript was deleted while it was parsed")
+        if not locked.parsed:
+            locked.format, locked.raw, locked.raw_base64 = parsed.format, raw, is_b64
+            locked.utterances = [dataclasses.asdict(u) for u in parsed.utterances]
+            locked.counselor_name, locked.language = parsed.counselor_name, parsed.language or ""
+            locked.has_student_labels, locked.parsed = parsed.has_student_labels, True
+            locked.save(update_fields=["format", "raw", "raw_base64", "utterances", "counselor_name", "language",
+                                       "has_student_labels", "parsed"])
+    transcript.refresh_from_db()
+    return transcript
+
+
+def store_analysis(job: AnalysisJob, *, worker: str, on_progress=None) -> str:
+    """In the worker: run the engine on the job's transcript and store the result, its status and the risk
+    alerts in one transaction, only while the job is still this worker's (a result is stored once)."""
+    from jalin.analysis.engine import analyze
+    from jalin.analysis.report import to_json
+
+    result = analyze(transcript_for_engine(job.transcript), lang="id")
+    if on_progress is not None:
+        on_progress(80)
+    report = to_json(result)
+    feedback = {"id": report["feedback"], "en": _feedback_en(result)}
+    with transaction.atomic():
+        locked = AnalysisJob.objects.select_for_update().filter(pk=job.pk).select_related("transcript").first()
+        if locked is None:
+            return "gone"  # the transcript was deleted while it was analysed: nothing to store
+        if locked.status != AnalysisJob.Status.RUNNING or locked.worker != worker:
+            return "superseded"  # judged dead and taken over by another run: that run stores the result
+        locked.result = {"report": report, "feedback": feedback}
+        locked.model_version = result.model_version[:80]
+        locked.status, locked.progress, locked.finished_at, locked.error_code = (
+            AnalysisJob.Status.DONE, 100, timezone.now(), "")
+        locked.save(update_fields=["result", "model_version", "status", "progress", "finished_at", "error_code"])
+        raise_transcript_alerts(locked.transcript, report)
+    return "done"
+
+
+def _feedback_en(result) -> list:
+    """The same feedback in English, so the report follows the reader's language without a second run."""
+    from jalin.analysis.feedback import build_feedback
+    from jalin.analysis.report import to_json
+
+    english = build_feedback(result.utterances, result.metrics, result.tasks_done, result.tasks_missed, "en")
+    probe = type(result)(**{**result.__dict__, "feedback": english, "language": "en"})
+    return to_json(probe)["feedback"]
+
+
+def fail_analysis(job_id: int, *, worker: str, error: BaseException) -> None:
+    """Mark the job failed with a code (and, for a bad transcript, the engine's message in both languages,
+    encrypted: it may quote the file name)."""
+    from jalin.analysis.errors import AnalysisError
+
+    result = None
+    if isinstance(error, InputError):
+        code = "input"
+        result = {"error": {"id": error.message("id"), "en": error.message("en")}}
+    elif isinstance(error, AnalysisError):
+        code = error.message_id[:40]
+    else:
+        code = "internal"
+    job = AnalysisJob.objects.filter(pk=job_id, worker=worker, status=AnalysisJob.Status.RUNNING).first()
+    if job is None:
+        return
+    job.status, job.error_code, job.finished_at, job.result = AnalysisJob.Status.FAILED, code, timezone.now(), result
+    job.save(update_fields=["status", "error_code", "finished_at", "result"])
 
 
 @transaction.atomic
@@ -111,13 +210,20 @@ def delete_transcript(transcript: Transcript, *, actor, request=None) -> None:
 
 @transaction.atomic
 def rerun_analysis(transcript: Transcript, *, actor, request=None) -> AnalysisJob:
-    """Queue a new analysis with the current model; the earlier results stay as they were."""
+    """Queue a new analysis with the current model; the earlier results stay as they were. A job that
+    gave no sign of life for the task timeout is closed as failed and replaced."""
+    from .tasks import enqueue_on_commit
+
     active = transcript.jobs.filter(status__in=[AnalysisJob.Status.QUEUED, AnalysisJob.Status.RUNNING]).first()
-    if active is not None:
+    if active is not None and not active.is_stale:
         return active
+    if active is not None:
+        AnalysisJob.objects.filter(pk=active.pk, status=active.status).update(
+            status=AnalysisJob.Status.FAILED, error_code="timeout", finished_at=timezone.now(), worker="")
     job = AnalysisJob.objects.create(transcript=transcript, requested_by=actor)
     record("transcript.rerun", actor=actor, obj=job, request=request, **_ids(transcript.session),
            transcript=transcript.pk)
+    enqueue_on_commit(job)
     return job
 
 

@@ -57,8 +57,14 @@ def consent_url(counselee) -> str:
 
 
 def job_message(job: AnalysisJob | None) -> str:
-    if job is None or job.status != AnalysisJob.Status.FAILED:
+    if job is None or job.shown_status != AnalysisJob.Status.FAILED:
         return ""
+    if job.is_stale or job.error_code == "timeout":
+        return _("The analysis did not finish in time (the worker may have stopped). Re-run it; if it fails "
+                 "again, tell the administrator.")
+    if job.error_code == "input":
+        error = (job.result or {}).get("error") or {}
+        return _("The transcript could not be read: %(message)s") % {"message": error.get(ui_lang(), "")}
     if job.error_code.startswith("model_"):
         return _("The analysis model is missing or damaged, so this transcript could not be analysed. "
                  "Ask the administrator to reinstall or retrain the model, then re-run.")
@@ -224,7 +230,8 @@ def transcript_task(request, transcript_id):
 @require_GET
 def job_status(request, job_id):
     job = access.get_job_for_user(request.user, job_id)
-    return JsonResponse({"id": job.pk, "status": job.status, "status_display": job.get_status_display(),
+    shown = AnalysisJob.Status(job.shown_status)
+    return JsonResponse({"id": job.pk, "status": shown.value, "status_display": shown.label,
                          "progress": job.progress, "finished": not job.is_active,
                          "model_version": job.model_version, "message": job_message(job)})
 

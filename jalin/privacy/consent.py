@@ -42,14 +42,15 @@ def _processing_allowed(counselee, latest: dict) -> bool:
     return not (counselee.is_minor and guardian is not None and guardian.is_withdrawn)
 
 
-def processing_allowed(counselee) -> bool:
-    """True unless the counselee (or a minor's guardian) withdrew consent to processing."""
-    return _processing_allowed(counselee, latest_consents(counselee))
+def processing_allowed(counselee, latest: dict | None = None) -> bool:
+    """True unless the counselee (or a minor's guardian) withdrew consent to processing. ``latest``: the
+    caller's ``latest_consents(counselee)``, when it has read them already."""
+    return _processing_allowed(counselee, latest_consents(counselee) if latest is None else latest)
 
 
-def recording_allowed(counselee) -> bool:
+def recording_allowed(counselee, latest: dict | None = None) -> bool:
     """True only with an explicit, standing recording consent (and guardian consent for a minor)."""
-    latest = latest_consents(counselee)
+    latest = latest_consents(counselee) if latest is None else latest
     if not _processing_allowed(counselee, latest):
         return False
     recording = latest.get("recording")

@@ -25,14 +25,14 @@ VERBATIM = ("Konselor: Selamat pagi, silakan duduk. Apa yang ingin kamu ceritaka
 
 @pytest.fixture
 def worker(live_server):
-    """The analysis worker as a thread, as `jalin demo` runs it; stopped after the test."""
-    from jalin.practice.worker import run_forever
+    """The task worker as a thread, as `jalin demo` runs it; stopped after the test."""
+    from jalin.core.task_worker import run_forever
 
     stop = threading.Event()
 
     def work():
         try:
-            run_forever(poll_seconds=0.3, stop=stop)
+            run_forever(interval=0.3, stop=stop, in_thread=True)
         finally:
             connections.close_all()  # this thread's connection, or PostgreSQL cannot drop the test database
 

@@ -1,4 +1,4 @@
-"""Analysis jobs run by the worker (synchronously here through ``run_one``), the report on the session
+"""Analysis jobs run by the task worker (synchronously here through ``run_pending``), the report on the session
 page, re-runs, label corrections, task suggestions and risk alerts. Each real run takes a second or two,
 so the tests that need one share it where they can."""
 
@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from jalin.cases.models import CaseTask
+from jalin.core.task_worker import run_pending
 from jalin.measures.models import Alert
-from jalin.practice import services, worker
+from jalin.practice import services
 from jalin.practice.models import AnalysisJob, LabelCorrection, Transcript
 from jalin.practice.report import current_model_version
 from tests.conftest import login
@@ -24,8 +25,9 @@ def transcript(consented, owner):
 
 @pytest.fixture
 def analysed(transcript):
-    job = worker.run_one()
-    assert job is not None and job.status == AnalysisJob.Status.DONE
+    run_pending()
+    assert transcript.jobs.get().status == AnalysisJob.Status.DONE
+    transcript.refresh_from_db()  # parsed by the task
     return transcript
 
 
@@ -41,9 +43,11 @@ def test_job_lifecycle_progress_and_result(client, owner, transcript):
     assert status["status"] == "queued" and status["progress"] == 0 and status["finished"] is False
     page = _page(client, transcript.session)
     assert b"jalin/practice.js" in page.content and b"Refresh" in page.content
-    assert worker.run_one().pk == job.pk
-    assert worker.run_one() is None  # nothing left
+    run_pending()
     job.refresh_from_db()
+    assert job.attempts == 1  # run once
+    run_pending()  # nothing left: running again changes nothing
+    assert AnalysisJob.objects.get().attempts == 1
     assert job.status == "done" and job.progress == 100
     assert job.started_at <= job.finished_at
     assert job.model_version == current_model_version() != ""
@@ -78,7 +82,8 @@ def test_rerun_keeps_old_result_and_alerts_are_not_duplicated(client, owner, ana
     assert analysed.jobs.count() == 2
     page = _page(client, analysed.session).content.decode()
     assert first.model_version in page  # the earlier result stays visible while the new run waits
-    second = worker.run_one()
+    run_pending()
+    second = analysed.jobs.first()
     assert second.pk != first.pk and second.status == "done"
     first.refresh_from_db()
     assert first.status == "done" and first.result is not None
@@ -89,7 +94,7 @@ def test_failure_is_stored_with_message_not_500(client, owner, consented):
     broken = Transcript.objects.create(session=consented, format="text", raw="x", utterances=[{"nope": 1}],
                                        uploaded_by=owner)
     job = AnalysisJob.objects.create(transcript=broken, requested_by=owner)
-    worker.run_one()
+    run_pending()
     job.refresh_from_db()
     assert job.status == "failed" and job.error_code == "internal" and job.finished_at
     login(client, owner)
@@ -176,8 +181,11 @@ def test_docx_trainee_labels_compared_and_supervisor_comments_reach_trainee(clie
     give_recording_consent(case.counselee, trainee)
     transcript = services.attach_transcript(session, actor=trainee, data=_verbatim(tmp_path),
                                             filename="verbatim.docx")
-    assert transcript.raw_base64 and transcript.has_student_labels
-    assert worker.run_one().status == "done"
+    assert transcript.raw_base64 and not transcript.parsed  # parsed by the worker, not the request
+    run_pending()
+    assert AnalysisJob.objects.get().status == "done"
+    transcript.refresh_from_db()
+    assert transcript.parsed and transcript.has_student_labels
     student = AnalysisJob.objects.get().result["report"]["student_labels"]
     assert student["labelled"] == 3
     login(client, trainee)

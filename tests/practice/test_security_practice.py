@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from jalin.core.task_worker import run_pending
 from jalin.practice import services
 from tests.conftest import login
 
@@ -58,8 +59,10 @@ def test_deeply_nested_json_upload_gets_a_clear_message(client, owner, consented
     response = client.post(reverse("transcript_attach", args=[consented.pk]),
                            {"file": SimpleUploadedFile(name, body.encode())}, follow=True)
     assert response.status_code == 200
-    assert "nested too deeply" in response.content.decode()
-    assert not consented.transcripts.exists()
+    run_pending()  # the upload is parsed in the worker: its job fails with the message, nothing else is stored
+    transcript = consented.transcripts.get()
+    assert (transcript.parsed, transcript.jobs.get().status) == (False, "failed")
+    assert "nested too deeply" in client.get(reverse("session_detail", args=[consented.pk])).content.decode()
 
 
 def test_deeply_nested_json_in_the_library_names_the_line():
@@ -76,9 +79,8 @@ def test_deeply_nested_json_in_the_library_names_the_line():
 
 @pytest.fixture
 def analysed(transcript):
-    from jalin.practice import worker
-
-    assert worker.run_one().status == "done"
+    run_pending()
+    assert transcript.jobs.get().status == "done"
     return transcript
 
 
@@ -160,10 +162,12 @@ def test_a_co_counselor_with_write_access_cannot_delete_the_transcript(client, o
 
 def test_the_worker_survives_a_transcript_deleted_while_queued(owner, transcript):
     from jalin.practice import services as practice_services
-    from jalin.practice import worker
+    from jalin.practice.models import AnalysisJob
 
+    job_id = transcript.jobs.get().pk
     practice_services.delete_transcript(transcript, actor=owner)
-    assert worker.run_one() is None
+    run_pending()  # the queued task finds nothing to analyse and ends without error
+    assert not AnalysisJob.objects.filter(pk=job_id).exists()
 
 
 @pytest.mark.parametrize("mode", ["anonymise", "delete"])

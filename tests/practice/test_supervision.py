@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from jalin.audit.models import AuditEvent
 from jalin.cases.models import CaseAccess
+from jalin.core.task_worker import run_pending
 from jalin.practice import services
 from jalin.practice.models import Review, ReviewComment, ReviewRating
 from tests import factories
@@ -29,6 +30,7 @@ def trainee_session(trainee, supervisor):
 
     give_recording_consent(case.counselee, trainee)
     services.attach_transcript(session, actor=trainee, text=TEXT, filename="sesi.txt")
+    run_pending()  # parsed and analysed by the task worker
     return session
 
 

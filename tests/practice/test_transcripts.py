@@ -9,6 +9,7 @@ from django.db import connection
 from django.urls import reverse
 
 from jalin.audit.models import AuditEvent
+from jalin.core.task_worker import run_pending
 from jalin.practice.models import AnalysisJob, Transcript
 from tests.conftest import login
 
@@ -50,9 +51,12 @@ def test_upload_each_format_stores_transcript_and_queues_job(client, owner, cons
     response = _upload(client, consented, name, data)
     assert response.status_code == 200
     transcript = Transcript.objects.get(session=consented)
-    assert transcript.format == kind
+    assert not transcript.parsed and transcript.jobs.get().status == AnalysisJob.Status.QUEUED
+    run_pending()  # the worker parses the stored upload, then analyses it
+    transcript.refresh_from_db()
+    assert transcript.parsed and transcript.format == kind
     assert transcript.utterances[0]["speaker"] == "counselor"
-    assert transcript.jobs.get().status == AnalysisJob.Status.QUEUED
+    assert transcript.jobs.get().status == AnalysisJob.Status.DONE
     assert transcript.has_student_labels is (kind == "docx")
     assert AuditEvent.objects.filter(action="transcript.attach", case_id=consented.case_id).exists()
 
@@ -97,25 +101,40 @@ def test_minor_needs_guardian_consent_too(client, owner, session):
 @pytest.mark.parametrize("name,data,expected_en", [
     ("sesi.txt", b"Konselor: halo saja semua\nKonselor: lagi\n", "only one speaker"),
     ("sesi.doc", b"\xd0\xcf\x11\xe0 old word", "old Word files"),
-    ("kosong.txt", b"   \n", "empty"),
     ("verbatim.docx", b"not a zip at all", "not a Word"),
 ])
-def test_bad_file_shows_engine_message_and_stores_nothing(client, owner, consented, name, data, expected_en):
+def test_bad_file_is_kept_and_its_failed_job_shows_the_engine_message(client, owner, consented, name, data,
+                                                                       expected_en):
     login(client, owner)
     client.cookies["django_language"] = "en"
     response = _upload(client, consented, name, data)
     assert response.status_code == 200
-    text = response.content.decode()
-    assert expected_en in text
+    run_pending()  # parsing happens in the worker: the upload is never lost, the job fails with a message
+    transcript = Transcript.objects.get()
+    job = transcript.jobs.get()
+    assert (job.status, job.error_code, transcript.parsed) == ("failed", "input", False)
+    text = client.get(reverse("session_detail", args=[consented.pk])).content.decode()
+    assert "The transcript could not be read" in text and expected_en in text
     assert f"File &#x27;{name}&#x27;" in text or f"File '{name}'" in text
+    with connection.cursor() as cursor:  # the message may quote the file name: encrypted at rest
+        cursor.execute("SELECT result FROM practice_analysisjob WHERE id = %s", [job.pk])
+        assert name not in cursor.fetchone()[0]
+
+
+def test_empty_file_refused_in_the_request(client, owner, consented):
+    login(client, owner)
+    client.cookies["django_language"] = "en"
+    response = _upload(client, consented, "kosong.txt", b"   \n")
+    assert "empty" in response.content.decode()
     assert not Transcript.objects.exists() and not AnalysisJob.objects.exists()
 
 
 def test_bad_file_message_in_indonesian(client, owner, consented):
     login(client, owner)
     client.cookies["django_language"] = "id"
-    response = _upload(client, consented, "sesi.txt", b"Konselor: halo saja semua\nKonselor: lagi\n")
-    assert "hanya ada satu pembicara" in response.content.decode()
+    _upload(client, consented, "sesi.txt", b"Konselor: halo saja semua\nKonselor: lagi\n")
+    run_pending()
+    assert "hanya ada satu pembicara" in client.get(reverse("session_detail", args=[consented.pk])).content.decode()
 
 
 def test_too_large_refused(client, owner, consented):

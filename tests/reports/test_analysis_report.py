@@ -49,8 +49,9 @@ def analysed(owner):
             "kind": kind, "given_on": date(2026, 11, 1), "method": Consent.Method.SIGNED_FORM,
             "viewers": "supervisor" if kind == "recording" else "", "given_by_name": "Wali Contoh"})
     transcript = practice.attach_transcript(session, actor=owner, text=TEXT)
+    transcript = practice.parse_stored_upload(transcript)  # the task's first step
     report = to_json(_result())
-    # What the worker stores when a job finishes (jalin.practice.worker.run_job).
+    # What the task stores when a job finishes (jalin.practice.services.store_analysis).
     AnalysisJob.objects.filter(transcript=transcript).update(
         status=AnalysisJob.Status.DONE, progress=100, finished_at=timezone.now(), model_version="test-1",
         result={"report": report, "feedback": {"id": report["feedback"],

@@ -7,7 +7,7 @@ from django import template
 
 from jalin.cases import access
 
-from ..consent import processing_allowed, recording_allowed
+from ..consent import latest_consents, processing_allowed, recording_allowed
 
 register = template.Library()
 
@@ -16,6 +16,7 @@ register = template.Library()
 def privacy_panel(context, counselee, case=None):
     user = context["request"].user
     disclosures = list(case.disclosures.all()) if case is not None else []
-    return {"counselee": counselee, "case": case, "processing_ok": processing_allowed(counselee),
-            "recording_ok": recording_allowed(counselee), "disclosures": disclosures,
+    latest = latest_consents(counselee)  # read once for both answers
+    return {"counselee": counselee, "case": case, "processing_ok": processing_allowed(counselee, latest),
+            "recording_ok": recording_allowed(counselee, latest), "disclosures": disclosures,
             "writable": case is not None and access.can_write(user, case)}

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  Supervisor:     sari / {result['password']}")
         self.stdout.write(f"  Administrator:  admin / {result['password']}")
         if not no_server:
-            from jalin.practice.worker import start_background_worker
+            from jalin.core.task_worker import start_background_worker
 
             start_background_worker()  # transcripts are analysed in this process in the demo
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
