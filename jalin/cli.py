@@ -54,11 +54,16 @@ def _django(argv: list[str]) -> int:
     from django.db import DatabaseError
 
     try:
-        if argv[:1] == ["jalin_worker"]:
+        if argv[:1] in (["jalin_worker"], ["migrate"]):
             import django
 
             django.setup()
-            _refuse_wrong_keys("jalin worker")
+            if argv[0] == "jalin_worker":
+                _refuse_wrong_keys("jalin worker")
+            elif _keys_configured():
+                # A data migration seals existing values: never under keys that cannot open the rest.
+                # (No key at all is the system check jalin.E001's to report.)
+                _refuse_wrong_keys("jalin migrate")
         execute_from_command_line(["jalin", *argv])
     except ImproperlyConfigured as exc:
         print(f"jalin: configuration error: {exc}", file=sys.stderr)
@@ -67,6 +72,14 @@ def _django(argv: list[str]) -> int:
         print(f"jalin: the database is not reachable ({type(exc).__name__}); check DATABASE_URL", file=sys.stderr)
         return 1
     return 0
+
+
+def _keys_configured() -> bool:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return bool(settings.ENCRYPTION_KEYS) or Path(settings.ENCRYPTION_KEY_FILE).exists()
 
 
 def _refuse_wrong_keys(command: str) -> None:
@@ -106,8 +119,13 @@ def _serve(argv: list[str]) -> int:
         print(f"jalin serve: configuration error: {exc}", file=sys.stderr)
         return 2
     except SystemCheckError as exc:
-        # Only the errors, one per line, without Django's banner and traceback.
-        errors = [line.strip() for line in str(exc).splitlines() if line.strip().startswith("?:") or ": (" in line]
+        # Only the errors, on one line, without Django's banner, the warnings and a traceback.
+        errors, in_errors = [], False
+        for line in str(exc).splitlines():
+            if line.strip().endswith(":") and line.strip().isupper():
+                in_errors = line.strip() == "ERRORS:"
+            elif in_errors and line.strip() and not line.strip().startswith("HINT:"):
+                errors.append(line.strip())
         print("jalin serve: " + ("; ".join(errors) or "system checks failed"), file=sys.stderr)
         return 2
     except SystemExit as exc:

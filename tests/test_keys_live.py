@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _env(data_dir: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "JALIN_ENCRYPTION_KEYS", "JALIN_KEY_FILE"}}
+           if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "JALIN_ENCRYPTION_KEYS", "JALIN_KEY_FILE",
+                        "DJANGO_ALLOW_ASYNC_UNSAFE"}}  # set by the browser tests; a deploy check refuses it
     env.update(JALIN_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="jalin.settings", PYTHONPATH=str(ROOT), **extra)
     return env
 
@@ -150,6 +151,13 @@ def test_serve_without_a_key_says_so_in_one_line(data_dir):
 def test_worker_refuses_a_wrong_key_with_one_line(data_dir):
     _replace_key_file(data_dir)
     result = jalin(data_dir, "worker", "--once")
+    assert result.returncode == 2
+    assert "do not open this database" in _one_line(result.stderr)
+
+
+def test_migrate_refuses_a_wrong_key_before_sealing_anything(data_dir):
+    _replace_key_file(data_dir)
+    result = jalin(data_dir, "migrate")
     assert result.returncode == 2
     assert "do not open this database" in _one_line(result.stderr)
 

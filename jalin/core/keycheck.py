@@ -73,5 +73,10 @@ def _mark_audit_chain_keyed(tables) -> None:
     from jalin.audit.models import AuditEvent
     from jalin.audit.services import mark_keyed
 
-    if AuditEvent._meta.db_table in tables:
+    table = AuditEvent._meta.db_table
+    if table not in tables:
+        return
+    with connection.cursor() as cursor:
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, table)}
+    if "chain" in columns:  # not before the audit migration that adds it has run
         mark_keyed()

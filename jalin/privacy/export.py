@@ -22,7 +22,7 @@ from .graph import content_models, rows_for
 from .models import Consent, DataSubjectRequest
 
 # Never exported: the counselor-only note, and technical secrets.
-EXCLUDED_FIELDS = {"restricted_note", "token_hash", "totp_secret"}
+EXCLUDED_FIELDS = {"restricted_note", "token_hash", "totp_secret", "totp_pending_secret"}
 IDENTITY_FIELDS = ["code", "name", "birth_year", "birth_date", "gender", "affiliation", "contact", "is_minor",
                    "guardian_name", "guardian_contact", "created_at", "anonymised_at"]
 
