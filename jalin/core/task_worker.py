@@ -10,13 +10,14 @@ one clear log line per try, never a traceback loop.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from django.db import DatabaseError, close_old_connections, connections
 
 log = logging.getLogger("jalin.tasks")
 
-SWEEP_SECONDS = 60
+SWEEP_SECONDS = max(1, int(os.environ.get("JALIN_TASK_SWEEP_SECONDS", "60") or 60))  # how often dead jobs are looked for
 RETRY_CONNECT_SECONDS = 5
 _thread: threading.Thread | None = None
 
