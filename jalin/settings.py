@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "jalin.privacy",
     "jalin.practice",
     "jalin.reports",
+    "jalin.roleplay",
 ]
 
 MIDDLEWARE = [

@@ -73,8 +73,9 @@ def _model():
     return default_model()
 
 
+@lru_cache(maxsize=1)
 def warm_labeller() -> None:
-    """Load the model and run it once, so that the first trainee turn is as fast as the others."""
+    """Load the model and run it once per process, so the first trainee turn is as fast as the others."""
     model_labeller(["counselee", "counselor"], ["Nggak tahu.", "Bagaimana perasaanmu hari ini?"])
 
 
@@ -391,3 +392,20 @@ class RoleplaySession:
 
     def snapshot(self) -> dict[str, Any]:
         return {"state": asdict(self.state), "turns": [asdict(t) for t in self.turns]}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything needed to carry on exactly where the session is (JSON-ready)."""
+        version, internal, gauss = self.rng.getstate()
+        return {"scenario": self.scenario.id, "lang": self.lang, "seed": self.seed, **self.snapshot(),
+                "used": sorted(self.used), "rng": [version, list(internal), gauss]}
+
+    @classmethod
+    def from_dict(cls, scenario: Scenario, data: dict[str, Any], *, labeller: Labeller | None = None
+                  ) -> RoleplaySession:
+        session = cls(scenario, lang=data["lang"], seed=data["seed"], labeller=labeller)
+        session.state = State(**data["state"])
+        session.turns = [Turn(**t) for t in data["turns"]]
+        session.used = set(data["used"])
+        version, internal, gauss = data["rng"]
+        session.rng.setstate((version, tuple(internal), gauss))
+        return session

@@ -170,3 +170,16 @@ def test_roleplay_english_session_refuses_an_indonesian_turn_but_takes_code_mixi
     id_session = RoleplaySession(load_scenarios()["truancy"], lang="id", seed=0)
     id_session.turn("Sepertinya kamu merasa insecure ya sama teman-teman.")
     assert len(id_session.turns) == 2
+
+
+def test_roleplay_session_saved_and_restored_mid_way_carries_on_exactly():
+    import json
+
+    lines = _lines("divorce.skilled.id.txt")
+    whole = _play("divorce", lines, seed=3)[0]
+    first = RoleplaySession.replay(load_scenarios()["divorce"], lines[:5], seed=3)
+    restored = RoleplaySession.from_dict(load_scenarios()["divorce"], json.loads(json.dumps(first.to_dict())))
+    for line in lines[5:]:
+        restored.turn(line)
+    assert [t.text for t in restored.turns] == [t.text for t in whole.turns]
+    assert restored.end() == whole.end()
