@@ -129,7 +129,8 @@ def chat(request, run_id):
                 return _chat_page(request, run, form, status=400)
             if not run.is_active:
                 return redirect("roleplay_debrief", run.pk)
-            return redirect(f"{request.path}#end")
+            # No "#fragment": Chromium blocks autofocus on a URL with one, and the input must keep the focus.
+            return redirect("roleplay_chat", run.pk)
     return _chat_page(request, run, form)
 
 
