@@ -127,3 +127,22 @@ def test_roleplay_engine_and_cli_never_import_django():
             "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_roleplay_authoring_doc_names_every_field_and_state():
+    from jalin.roleplay.scenario import FAULTS, OPENER_MOVES, STATES
+
+    doc = (Path(__file__).parents[2] / "docs" / "scenario-authoring.md").read_text(encoding="utf-8")
+    for name in (*STATES, *FAULTS, *OPENER_MOVES, "layers", "resistance", "opens", "closes", "goals",
+                 "presenting_problem", "persona", "register", "risk"):
+        assert f"`{name}`" in doc, name
+
+
+def test_roleplay_every_scenario_has_scripts():
+    from jalin.roleplay.scenario import load_scenarios
+
+    scripts = Path(__file__).with_name("scripts")
+    for scenario_id in load_scenarios():
+        for kind in ("skilled", "poor"):
+            for lang in ("id", "en"):
+                assert (scripts / f"{scenario_id}.{kind}.{lang}.txt").exists()

@@ -131,3 +131,24 @@ def test_roleplay_unknown_scenario_and_admin(client, trainee, admin_user):
     assert PracticeRun.objects.count() == 0
     login(client, admin_user)
     assert client.get(reverse("roleplay_home")).status_code == 404
+
+
+@pytest.mark.parametrize("moment", ["2026-12-31 00:05", "2026-06-30 09:59", "2026-06-30 10:01",
+                                    "2026-12-31 23:59", "2027-01-31 23:59"])
+def test_roleplay_history_dates_are_jakarta_dates_at_any_hour(client, trainee, moment):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    when = dt.datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Asia/Jakarta"))
+    with time_machine.travel(when, tick=False):
+        run = services.start_run(actor=trainee, scenario_id="grief", lang="id", seed=0)
+        run = services.take_turn(run, actor=trainee, text="Selamat pagi, Bu Lestari. Silakan duduk.")
+        run = services.end_run(run, actor=trainee)
+        assert run.started_at == run.ended_at == when
+        login(client, trainee)
+        page = client.get(reverse("roleplay_home")).content.decode()
+    history = page[page.find('id="history"'):page.find('id="growth"')]
+    # Django's Indonesian SHORT_DATETIME_FORMAT ("d-m-Y G.i"), in Asia/Jakarta time.
+    assert f"{when:%d-%m-%Y} {when.hour}.{when.minute:02d}" in history, history
