@@ -104,7 +104,7 @@ class State:
     risk_disclosed: bool = False
     risk_hinted: bool = False
     asked_directly: bool = False
-    asked_before_trust: bool = False
+    asked_before_trust: bool = False  # asked about suicide before the counselee trusted the trainee
     safety: list[str] = field(default_factory=list)
     tasks: dict[str, int] = field(default_factory=dict)      # task id -> trainee turn number
     laiseg: list[str] = field(default_factory=list)
@@ -154,11 +154,12 @@ class RoleplaySession:
             raise TurnError("session_over")
         text = clean_turn(text, self.lang)
         s = self.state
-        s.turns += 1
         previous = next((t.text for t in reversed(self.turns) if t.speaker == "counselee"), "")
         window_speakers = (["counselee"] if previous else []) + ["counselor"]
         window_texts = ([previous] if previous else []) + [text]
+        # Label first: if the labeller fails, the session is exactly as it was before the turn.
         label = self.labeller(window_speakers, window_texts)
+        s.turns += 1
         cues = find_cues(text)
         trainee = Turn("counselor", text, label=label, cues=sorted(cues), stage=s.stage)
         was_resistant = s.level >= RESISTANT_AT
@@ -308,6 +309,8 @@ class RoleplaySession:
                 return self._disclose_next()
         if s.turns == 1 or ("greeting" in cues and "rapport" not in s.tasks):
             return "greeting", self._line("greeting")
+        if label == "other" and not cues:
+            return "confused", self._line("confused")
         if label in ("structuring", "information", "other", "closed_question") and s.trust < 3:
             return "greeting", self._line("greeting")
         return "warming", self._line("warming")

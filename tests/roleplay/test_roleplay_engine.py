@@ -183,3 +183,16 @@ def test_roleplay_session_saved_and_restored_mid_way_carries_on_exactly():
         restored.turn(line)
     assert [t.text for t in restored.turns] == [t.text for t in whole.turns]
     assert restored.end() == whole.end()
+
+
+def test_roleplay_a_failing_labeller_leaves_the_session_as_it_was():
+    def broken(speakers, texts):
+        raise RuntimeError("model unavailable")
+
+    session = RoleplaySession(load_scenarios()["truancy"], seed=0)
+    session.turn("Selamat pagi Dimas.")
+    before = session.snapshot()
+    session.labeller = broken
+    with pytest.raises(RuntimeError):
+        session.turn("Bagaimana kabarmu?")
+    assert session.snapshot() == before
