@@ -211,8 +211,9 @@ class RoleplaySession:
             moves.add("opening")
         if label in ("silence", "minimal_encourager") and s.kind == "reluctant":
             moves.add("patience")
-        gained = sum(_OPENER_WEIGHT.get(m, 1.0) for m in moves if m in sc.opens or m == "opening"
-                     and "rapport" not in s.tasks)
+        # A first greeting always warms; after that only what this counselee responds to (``opens``).
+        gained = sum(_OPENER_WEIGHT.get(m, 1.0) for m in moves
+                     if m in sc.opens or (m == "opening" and "rapport" not in s.tasks))
         strategies: list[str] = []
         if was_resistant:
             # The seeds' handling strategies (001): shift the topic, motivate, lower or raise the level of
@@ -294,8 +295,6 @@ class RoleplaySession:
             s.tasks.setdefault("action_plan", s.turns)
             s.stage = "akhir"
             return "plan", self._line("plan")
-        if s.stage == "akhir" and {"laiseg_understanding", "laiseg_comfort", "laiseg_action"} & cues:
-            return "evaluation", self._line("evaluation")
         if s.stage == "akhir" and ("next_appointment" in cues or "greeting" in cues):
             return "closing", self._line("closing")
         if label in EXPLORING or "summary" in cues:

@@ -184,7 +184,7 @@ def debrief_context(run: PracticeRun, lang: str, comments=()) -> dict:
         report = build_report(job, lang=lang, comments=comments)
     return {
         "verdict": debrief_text(d, lang) if d else [],
-        "layers": d.get("layers", []), "episodes": episodes,
+        "layers": _layers(run, d), "episodes": episodes,
         "faults": [{"turn": f["turn"], "name": FAULT_NAMES.get(f["fault"], f["fault"])} for f in d.get("faults", [])],
         "goals_done": [tax.name("task", g, lang) for g in d.get("goals_done", [])],
         "goals_missed": [tax.name("task", g, lang) for g in d.get("goals_missed", [])],
@@ -193,6 +193,15 @@ def debrief_context(run: PracticeRun, lang: str, comments=()) -> dict:
         "stage_reached": tax.name("stage", d.get("stage_reached", "awal"), lang),
         "report": report,
     }
+
+
+def _layers(run: PracticeRun, d: dict) -> list[dict]:
+    """Each layer with what the counselee said when it came out, or what stayed hidden."""
+    scenario = load_scenarios().get(run.scenario)
+    texts = {layer.id: layer.text[run.lang][0] for layer in scenario.layers} if scenario else {}
+    turns = (run.engine_state or {}).get("turns", [])
+    said = {t["state"].removeprefix("layer:"): t["text"] for t in turns if t.get("state", "").startswith("layer:")}
+    return [{**layer, "text": said.get(layer["id"]) or texts.get(layer["id"], "")} for layer in d.get("layers", [])]
 
 
 @login_required

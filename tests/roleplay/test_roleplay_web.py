@@ -122,6 +122,8 @@ def test_roleplay_runs_are_private_and_supervisor_comments_per_utterance(client,
     login(client, trainee)
     page = client.get(reverse("roleplay_debrief", args=[run.pk])).content.decode()
     assert "Hindari &#x27;harus&#x27;." in page and "Ulangi dengan refleksi." in page
+    # The debrief shows what stayed hidden, so the trainee learns what the deepest layer was.
+    assert "belum tersentuh</strong>: “Sebenernya… bokap pergi dari rumah" in page
 
 
 def test_roleplay_unknown_scenario_and_admin(client, trainee, admin_user):
