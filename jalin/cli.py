@@ -26,6 +26,7 @@ Session analysis (no database needed):
   train        rebuild the labelling model from the corpus
   evaluate     evaluate a model on labelled data or AnnoMI
   measures     instruments: jalin measures list | jalin measures score PHQ9 --answers 0,1,...
+  roleplay     practise with a simulated counselee: jalin roleplay list | run SCENARIO | replay SCENARIO --script FILE
 
 Run `jalin COMMAND --help` for a command's options.
 """
@@ -35,6 +36,7 @@ _LIBRARY = {
     "train": ("jalin.analysis.training", "train_main"),
     "evaluate": ("jalin.analysis.training", "evaluate_main"),
     "measures": ("jalin.measures.instruments.cli", "measures_main"),
+    "roleplay": ("jalin.roleplay.cli", "roleplay_main"),
 }
 
 _DJANGO = {

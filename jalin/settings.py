@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "jalin.privacy",
     "jalin.practice",
     "jalin.reports",
+    "jalin.roleplay",
 ]
 
 MIDDLEWARE = [

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("jalin.privacy.urls")),
     path("", include("jalin.practice.urls")),
     path("", include("jalin.reports.urls")),
+    path("", include("jalin.roleplay.urls")),
 ]

@@ -88,6 +88,17 @@ class World:
             receiver_expertise="klinis", reason="alasan", efforts="upaya", counselee_consent=True,
             guardian_consent=True, head_permission=True), actor=owner, expected_version=None)
         self._practice()
+        self._roleplay()
+
+    def _roleplay(self):
+        from jalin.roleplay.models import PracticeRun, PracticeRunReview
+
+        owner = self.users["owner"]
+        self.run = PracticeRun.objects.create(trainee=owner, scenario="truancy", status="ended", engine_state={
+            "turns": [{"speaker": "counselor", "text": "Halo"}], "state": {}}, debrief={})
+        self.active_run = PracticeRun.objects.create(trainee=owner, scenario="truancy", engine_state=None)
+        self.run_review = PracticeRunReview.objects.create(run=self.run, trainee=owner,
+                                                           supervisor=self.users["supervisor_granted"])
 
     def _practice(self):
         from django.apps import apps
@@ -147,6 +158,14 @@ class World:
             "admin_user_edit": {"user_id": self.users["colleague"].pk},
             "admin_user_confirm": {"user_id": self.users["colleague"].pk},
             "admin_assignment_end": {"assignment_id": self.assignment.pk},
+            "roleplay_chat": {"run_id": self.active_run.pk},
+            "roleplay_hint": {"run_id": self.active_run.pk},
+            "roleplay_end": {"run_id": self.run.pk},
+            "roleplay_debrief": {"run_id": self.run.pk},
+            "roleplay_submit": {"run_id": self.run.pk},
+            "roleplay_review": {"review_id": self.run_review.pk},
+            "roleplay_review_comment": {"review_id": self.run_review.pk},
+            "roleplay_review_decide": {"review_id": self.run_review.pk},
         }.get(name, {"case_id": case.pk} if "case_id" in _route_names()[name] else {})
 
 
@@ -232,6 +251,8 @@ NO_COUNSELEE_DATA = {
     "admin_user_confirm", "privacy_break_glass", "privacy_break_glass_report", "counselee_new",
     "measure_link",  # the one-time link page shows the questions only, nothing about the case
     "job_status",  # polled every few seconds; status and progress only (its 404s are audited)
+    # Practice with a simulated counselee: the trainee's own training record, no counselee's data.
+    "roleplay_home", "roleplay_chat", "roleplay_debrief", "roleplay_review",
 }
 CASE_BOUND_KWARGS = {"case_id", "session_id", "counselee_id", "transcript_id", "job_id", "review_id", "pk",
                      "administration_id", "alert_id", "grant_id", "consent_id", "trainee_id"}
@@ -319,6 +340,16 @@ EXPECTED = {
     "session_detail": ('302 404 404 404 200 404 200', '302 404 404 404 200 404 200'),
     "session_edit": ('302 404 404 404 404 404 200', '302 404 404 404 404 404 200'),
     "session_new": ('302 404 404 404 404 404 200', '302 404 404 404 404 404 200'),
+    "roleplay_chat": ('302 404 404 404 404 404 200', '302 404 404 404 404 404 400'),
+    "roleplay_debrief": ('302 404 404 404 404 404 200', '302 404 404 404 404 404 200'),
+    "roleplay_end": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
+    "roleplay_hint": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
+    "roleplay_home": ('302 200 200 200 200 404 200', '302 200 200 200 200 404 200'),
+    "roleplay_review": ('302 404 404 404 200 404 302', '302 404 404 404 200 404 302'),
+    "roleplay_review_comment": ('302 405 405 405 405 405 405', '302 404 404 404 302 404 302'),
+    "roleplay_review_decide": ('302 405 405 405 405 405 405', '302 404 404 404 302 404 302'),
+    "roleplay_start": ('302 405 405 405 405 405 405', '302 302 302 302 302 404 302'),
+    "roleplay_submit": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
     "set_language": ('302 302 302 302 302 302 302', '302 302 302 302 302 302 302'),
     "supervision_dashboard": ('302 404 404 200 200 404 404', '302 404 404 200 200 404 404'),
     "supervision_trainee": ('302 404 404 200 200 404 404', '302 404 404 200 200 404 404'),
