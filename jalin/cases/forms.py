@@ -186,11 +186,20 @@ class FollowUpForm(forms.ModelForm):
         return data
 
 
+APPOINTMENT_MINUTES = (5, 480)  # a short check-in up to a full school day
+
+
 class AppointmentForm(forms.ModelForm):
     class Meta:
         model = Appointment
         fields = ["starts_at", "duration_minutes", "mode", "status"]
         widgets = {"starts_at": DATETIME}
+
+    def clean_duration_minutes(self):
+        minutes = self.cleaned_data["duration_minutes"]
+        if not APPOINTMENT_MINUTES[0] <= minutes <= APPOINTMENT_MINUTES[1]:
+            raise forms.ValidationError(_("Between 5 and 480 minutes."))
+        return minutes
 
 
 class ReferralForm(forms.ModelForm):

@@ -321,6 +321,8 @@ def save_follow_up(follow_up: FollowUp, *, actor, request=None) -> FollowUp:
 @transaction.atomic
 def save_appointment(appointment: Appointment, *, actor, request=None) -> Appointment:
     creating = appointment.pk is None
+    if not 5 <= appointment.duration_minutes <= 480:
+        raise ServiceError(_("An appointment lasts between 5 and 480 minutes."))
     if creating:
         _ensure_open(appointment.case)
         require_processing(appointment.case.counselee)

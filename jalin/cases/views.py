@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -79,12 +79,15 @@ def dashboard(request):
     today = timezone.localdate()
     now = timezone.now()
     todays = Appointment.objects.filter(case__in=cases, status=Appointment.Status.SCHEDULED,
-                                        starts_at__date=today).select_related("case")
-    upcoming = Appointment.objects.filter(case__in=cases, status=Appointment.Status.SCHEDULED, starts_at__gte=now,
-                                          starts_at__lte=now + timedelta(days=14)).select_related("case")
-    overdue = FollowUp.objects.filter(case__in=cases, done_on__isnull=True, due_date__lt=today).select_related("case")
+                                        starts_at__date=today).select_related("case__counselee")
+    # "Next two weeks" starts tomorrow: today's appointments are listed once, under today.
+    tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
+    upcoming = Appointment.objects.filter(case__in=cases, status=Appointment.Status.SCHEDULED,
+                                          starts_at__gte=max(now, tomorrow),
+                                          starts_at__lte=now + timedelta(days=14)).select_related("case__counselee")
+    overdue = FollowUp.objects.filter(case__in=cases, done_on__isnull=True, due_date__lt=today).select_related("case__counselee")
     overdue_steps = ActionStep.objects.filter(case__in=cases, status__in=["planned", "doing"],
-                                              due_date__lt=today).select_related("case")
+                                              due_date__lt=today).select_related("case__counselee")
     # Imported here: these apps build on cases and import from it at module level.
     from jalin.measures.services import open_alerts_for_user
     from jalin.privacy.services import overdue_requests_for_user

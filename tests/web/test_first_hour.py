@@ -1,0 +1,113 @@
+"""Rough edges a new user met in the first hour (issue #10), each pinned by a test."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from jalin.cases import services
+from jalin.cases.models import Appointment
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def english(client):
+    client.cookies["django_language"] = "en"
+    return client
+
+
+# 1. Django 6's blank choice label is translated -----------------------------------------------------
+
+def test_blank_choice_label_is_indonesian(client, owner, case):
+    client.force_login(owner)
+    page = client.get(reverse("child_new", args=[case.pk, "follow-ups"])).content.decode()
+    assert "Select an option" not in page and "- Pilih salah satu -" in page
+    page = english(client).get(reverse("child_new", args=[case.pk, "follow-ups"])).content.decode()
+    assert "- Select an option -" in page
+
+
+# 2. Error pages are Jalin pages in the user's language ----------------------------------------------
+
+def test_not_found_is_a_jalin_page_in_indonesian_with_navigation(client, owner):
+    client.force_login(owner)
+    response = client.get("/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "Halaman tidak ditemukan" in page and 'class="top"' in page and reverse("case_list") in page
+    assert "Not Found" not in page and "requested resource" not in page
+    page = english(client).get("/no-such-page/").content.decode()
+    assert "Page not found" in page
+
+
+def test_a_forbidden_case_stays_a_404_and_looks_the_same(client, owner, outsider):
+    other = factories.make_case(outsider, factories.make_counselee(outsider, name="Orang Lain"))
+    client.force_login(owner)
+    response = client.get(reverse("case_detail", args=[other.pk]))
+    assert response.status_code == 404 and "Halaman tidak ditemukan" in response.content.decode()
+
+
+def test_forbidden_and_server_error_pages_are_translated(rf: RequestFactory):
+    from django.core.exceptions import PermissionDenied
+    from django.views import defaults
+
+    request = rf.get("/")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    with translation.override("id"):
+        forbidden = defaults.permission_denied(request, PermissionDenied()).content.decode()
+        failed = defaults.server_error(request).content.decode()
+    assert "Tidak diizinkan" in forbidden and "403 Forbidden" not in forbidden
+    assert "Terjadi kesalahan" in failed and "Server Error" not in failed
+
+
+# 15. Appointment duration ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("minutes, ok", [(0, False), (4, False), (5, True), (480, True), (481, False),
+                                         (100000, False)])
+def test_appointment_duration_is_5_to_480_minutes(client, owner, case, minutes, ok):
+    client.force_login(owner)
+    starts = timezone.localtime() + timedelta(days=1)
+    response = client.post(reverse("child_new", args=[case.pk, "appointments"]), {
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"), "duration_minutes": minutes, "mode": "in_person",
+        "status": "scheduled"})
+    assert case.appointments.exists() is ok
+    if not ok:
+        assert "480" in " ".join(response.context["form"].errors["duration_minutes"])
+        with pytest.raises(services.ServiceError):
+            services.save_appointment(Appointment(case=case, starts_at=starts, duration_minutes=minutes),
+                                      actor=owner)
+
+
+# 16. Dashboard -------------------------------------------------------------------------------------
+
+def test_dashboard_names_the_counselee_and_lists_today_once(client, owner, case):
+    now = timezone.localtime()
+    today_later = min(now + timedelta(minutes=1), now.replace(hour=23, minute=59, second=59))
+    services.save_appointment(Appointment(case=case, starts_at=today_later, duration_minutes=30), actor=owner)
+    services.save_appointment(Appointment(case=case, starts_at=now + timedelta(days=3), duration_minutes=30),
+                              actor=owner)
+    client.force_login(owner)
+    response = client.get(reverse("dashboard"))
+    assert [a.starts_at for a in response.context["todays"]] == [today_later]
+    assert [a.starts_at for a in response.context["upcoming"]] == [now + timedelta(days=3)]
+    page = response.content.decode()
+    assert page.count(case.counselee.name) >= 3  # stage card, today, next two weeks
+
+
+# 17. README and scripts/dev -------------------------------------------------------------------------
+
+def test_readme_says_scripts_dev_demo_passes_options_and_which_python():
+    from pathlib import Path
+
+    from jalin.core.management.commands.jalin_demo import Command
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    assert "passed to `jalin demo`" in readme and "scripts/dev demo --port 8080" in readme
+    assert "using Python" in readme and "using Python" in (root / "scripts" / "dev").read_text()
+    options = Command().create_parser("jalin", "demo").parse_args(["--port", "8080", "--no-server"])
+    assert options.port == 8080 and options.no_server
