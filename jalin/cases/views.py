@@ -212,11 +212,11 @@ def case_detail(request, case_id):
         "referrals": case.referrals.all(),
         "home_visits": case.home_visits.all(),
         "conferences": case.conferences.all(),
-        "events": case.events.select_related("actor"),
+        "events": [(event, stages.describe_event(event)) for event in case.events.select_related("actor")],
         "grants": case.access_grants.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
         .select_related("user") if access.can_see_restricted_note(request.user, case) else [],
         "stage_form": StageForm(initial={"version": case.version}),
-        "resistance_hint": stages.text(stages.guidance()["resistance"]),
+        "resistance_hint": stages.text(stages.guidance()["resistance"]) if stages.shows_resistance(case) else "",
     }
     from jalin.measures.views import case_measures_context
 

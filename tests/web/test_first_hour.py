@@ -1,6 +1,6 @@
 """Rough edges a new user met in the first hour (issue #10), each pinned by a test."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.test import RequestFactory
@@ -111,3 +111,51 @@ def test_readme_says_scripts_dev_demo_passes_options_and_which_python():
     assert "using Python" in readme and "using Python" in (root / "scripts" / "dev").read_text()
     options = Command().create_parser("jalin", "demo").parse_args(["--port", "8080", "--no-server"])
     assert options.port == 8080 and options.no_server
+
+
+# 3. Case history in words ---------------------------------------------------------------------------
+
+def test_case_history_shows_words_not_keys(client, owner, case):
+    import re
+
+    services.update_case(case, actor=owner, data={"problem_definition": "masalah"}, expected_version=None)
+    services.set_task(case, "rapport", True, actor=owner)
+    factories.add_contract(case, owner)
+    services.change_stage(case, "inti", actor=owner, expected_version=None)
+    client.force_login(owner)
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    history = re.search(r'id="history">(.*?)</section>', page, re.S).group(1)
+    for key in ("problem_definition", "· rapport<", "· v1", "( →", "→ )", "(awal", "inti)"):
+        assert key not in history, key
+    assert "tahap awal → tahap inti" in history.lower() and "versi 1" in history
+    page = english(client).get(reverse("case_detail", args=[case.pk])).content.decode()
+    history = re.search(r'id="history">(.*?)</section>', page, re.S).group(1)
+    assert "version 1" in history and "problem_definition" not in history
+
+
+# 7. The resistance hint only where resistance shows ---------------------------------------------------
+
+def test_resistance_hint_only_on_open_cases_whose_sessions_show_resistance(client, owner, case):
+    client.force_login(owner)
+    url = reverse("case_detail", args=[case.pk])
+    assert 'id="resistance-hint"' not in client.get(url).content.decode()  # a new case
+    factories.add_session(case, owner)
+    assert 'id="resistance-hint"' not in client.get(url).content.decode()  # an ordinary session
+    services.record_session(case, actor=owner, data={
+        "date": timezone.localdate(), "start_time": time(9, 0), "duration_minutes": 45, "mode": "in_person",
+        "stage_reached": "awal", "notes_awal": "Konseli menolak bicara; resistensi tampak jelas."})
+    assert 'id="resistance-hint"' in client.get(url).content.decode()
+    services.close_case(case, actor=owner, expected_version=None, closure_reason="no_show", override_reason="uji")
+    assert 'id="resistance-hint"' not in client.get(url).content.decode()  # a closed case
+
+
+# 8. Next steps name each thing once -------------------------------------------------------------------
+
+def test_next_steps_do_not_repeat_the_contract_or_the_problem(case):
+    from jalin.cases import stages
+
+    with translation.override("id"):
+        steps = stages.next_steps(case)
+    assert len(steps) == len(set(steps))
+    assert sum("kontrak" in s.lower() for s in steps) == 2  # time, then tasks: the guard adds nothing
+    assert sum("definisikan masalah" in s.lower() for s in steps) == 1
