@@ -158,7 +158,7 @@ def shows_resistance(case) -> bool:
     if not case.is_open:
         return False
     sessions = list(case.sessions.all())
-    if any(RESISTANCE_NOTE.search(" ".join((s.notes_awal, s.notes_inti, s.notes_akhir))) for s in sessions):
+    if any(RESISTANCE_NOTE.search(f"{s.notes_awal} {s.notes_inti} {s.notes_akhir}") for s in sessions):
         return True
     # Imported here: the practice app builds on cases.
     from jalin.practice.models import AnalysisJob

@@ -124,12 +124,12 @@ def test_case_history_shows_words_not_keys(client, owner, case):
     services.change_stage(case, "inti", actor=owner, expected_version=None)
     client.force_login(owner)
     page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
-    history = re.search(r'id="history">(.*?)</section>', page, re.S).group(1)
+    history = re.search(r'id="history">(.*?)</section>', page, re.DOTALL).group(1)
     for key in ("problem_definition", "· rapport<", "· v1", "( →", "→ )", "(awal", "inti)"):
         assert key not in history, key
     assert "tahap awal → tahap inti" in history.lower() and "versi 1" in history
     page = english(client).get(reverse("case_detail", args=[case.pk])).content.decode()
-    history = re.search(r'id="history">(.*?)</section>', page, re.S).group(1)
+    history = re.search(r'id="history">(.*?)</section>', page, re.DOTALL).group(1)
     assert "version 1" in history and "problem_definition" not in history
 
 
