@@ -134,11 +134,15 @@ class CaseTask(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", _("Marked by the counselor")
         TRANSCRIPT = "transcript", _("Suggested from a transcript, confirmed")
+        RECORD = "record", _("Done by a record")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     task = models.CharField(max_length=40)
     session = models.ForeignKey("CounselingSession", null=True, blank=True, on_delete=models.SET_NULL)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
+    # The record that accomplished the task (see services.RECORD_TASKS): its kind and id, for the link.
+    record_kind = models.CharField(max_length=20, blank=True, default="")
+    record_id = models.PositiveIntegerField(null=True, blank=True)
     done_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     done_at = models.DateTimeField(auto_now_add=True)
 

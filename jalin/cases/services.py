@@ -72,6 +72,33 @@ def _event(case: Case, kind: str, *, actor, **fields) -> CaseEvent:
     return CaseEvent.objects.create(case=case, kind=kind, actor=actor, **fields)
 
 
+# Stage tasks that a record accomplishes: saving the record ticks the task (linked to it), and the
+# stage guards read the ticks. The counselor does not tick these by hand; the record is the proof.
+RECORD_TASKS = {
+    "problem_definition": "case", "conclusion": "case", "contract_time": "contract", "contract_task": "contract",
+    "action_plan": "action_step", "evaluation": "session", "next_appointment": "appointment",
+    "referral": "referral",
+}
+
+
+def tick_by_record(case: Case, task: str, record_obj, *, actor, kind: str = "", session=None) -> CaseTask:
+    """A record accomplished ``task``: tick it, linked to the record (an earlier tick now points to it)."""
+    kind = kind or RECORD_TASKS[task]
+    fields = {"source": CaseTask.Source.RECORD, "record_kind": kind, "record_id": record_obj.pk,
+              "session": session}
+    done, created = CaseTask.objects.get_or_create(case=case, task=task, defaults={"done_by": actor, **fields})
+    if created:
+        _event(case, CaseEvent.Kind.TASK, actor=actor, code=task, to_stage=case.stage)
+    elif done.source != CaseTask.Source.RECORD:
+        CaseTask.objects.filter(pk=done.pk).update(**fields)
+    return done
+
+
+def _untick_record(case: Case, task: str) -> None:
+    """The record that ticked ``task`` was emptied: the task is open again."""
+    CaseTask.objects.filter(case=case, task=task, source=CaseTask.Source.RECORD).delete()
+
+
 def _next_code(model, prefix: str) -> str:
     year = timezone.localdate().year
     stem = f"{prefix}-{year}-"
@@ -132,12 +159,15 @@ def update_case(case: Case, *, actor, data: dict, expected_version: int | None, 
     for key, value in data.items():
         setattr(case, key, value)
     case.save(update_fields=[*data, "updated_at"])
-    if case.is_open and data.get("problem_definition", "").strip():
-        # Writing the agreed problem down is the problem-definition task; same transaction.
-        _task, created = CaseTask.objects.get_or_create(case=case, task="problem_definition",
-                                                        defaults={"done_by": actor})
-        if created:
-            _event(case, CaseEvent.Kind.TASK, actor=actor, code="problem_definition", to_stage=case.stage)
+    if case.is_open:
+        # Writing the agreed problem or the conclusions down is that task; same transaction.
+        for field, task in (("problem_definition", "problem_definition"), ("conclusions", "conclusion")):
+            if field not in data:
+                continue
+            if (data[field] or "").strip():
+                tick_by_record(case, task, case, actor=actor)
+            else:
+                _untick_record(case, task)
     record("case.update", actor=actor, obj=case, case_id=case.pk, counselee_id=case.counselee_id,
            request=request, fields=",".join(sorted(data))[:80])
     return case
@@ -151,6 +181,10 @@ def set_task(case: Case, task: str, done: bool, *, actor, session=None, source=C
     if task not in taxonomy().tasks:
         raise ServiceError(_("Unknown stage task."))
     _ensure_open(case)
+    if task in RECORD_TASKS and source == CaseTask.Source.MANUAL:
+        if done and case.tasks.filter(task=task).exists():
+            return  # already done by its record
+        raise ServiceError(_("This task is done by saving its record (form), not by ticking it."))
     if done:
         _task, created = CaseTask.objects.get_or_create(
             case=case, task=task, defaults={"done_by": actor, "session": session, "source": source})
@@ -211,6 +245,9 @@ def close_case(case: Case, *, actor, expected_version: int | None, closure_reaso
     if failures:
         _event(case, CaseEvent.Kind.OVERRIDE, actor=actor, from_stage=case.stage, to_stage="closed",
                code=",".join(f.code for f in failures)[:40], reason=override_reason)
+    if closure_reason:
+        # "the next meeting, or why the case closes": the closure reason is that record.
+        tick_by_record(case, "next_appointment", case, actor=actor, kind="case")
     case.status = Case.Status.SELESAI
     case.closure_reason = closure_reason or Case.ClosureReason.RESOLVED
     case.closed_at = timezone.now()
@@ -248,7 +285,7 @@ def agree_contract(case: Case, *, actor, data: dict, request=None) -> ContractVe
     number = (case.contract_versions.aggregate(n=Max("number"))["n"] or 0) + 1
     contract = ContractVersion.objects.create(case=case, number=number, created_by=actor, **data)
     for task in ("contract_time", "contract_task"):
-        CaseTask.objects.get_or_create(case=case, task=task, defaults={"done_by": actor})
+        tick_by_record(case, task, contract, actor=actor)
     _event(case, CaseEvent.Kind.CONTRACT, actor=actor, code=f"v{number}", to_stage=case.stage)
     _bump_version(case, None)
     record("contract.agree", actor=actor, obj=contract, case_id=case.pk, counselee_id=case.counselee_id,
@@ -262,6 +299,8 @@ def record_session(case: Case, *, actor, data: dict, request=None) -> Counseling
     require_processing(case.counselee)
     number = (case.sessions.aggregate(n=Max("number"))["n"] or 0) + 1
     session = CounselingSession.objects.create(case=case, number=number, created_by=actor, **data)
+    if session.has_evaluation:
+        tick_by_record(case, "evaluation", session, actor=actor, session=session)
     if case.status == Case.Status.BARU:
         case.status = Case.Status.PENANGANAN
         case.save(update_fields=["status", "updated_at"])
@@ -283,6 +322,8 @@ def update_session(session: CounselingSession, *, actor, data: dict, expected_ve
         setattr(session, key, value)
     session.version = (expected_version or session.version) + 1
     session.save()
+    if session.has_evaluation and session.case.is_open:
+        tick_by_record(session.case, "evaluation", session, actor=actor, session=session)
     record("session.update", actor=actor, obj=session, case_id=session.case_id,
            counselee_id=session.case.counselee_id, request=request)
     return session
@@ -305,7 +346,7 @@ def save_action_step(step: ActionStep, *, actor, request=None) -> ActionStep:
         require_processing(step.case.counselee)
     _save_child(step, "action_step.create" if creating else "action_step.update", actor=actor, request=request)
     if creating:
-        CaseTask.objects.get_or_create(case=step.case, task="action_plan", defaults={"done_by": actor})
+        tick_by_record(step.case, "action_plan", step, actor=actor)
     return step
 
 
@@ -331,7 +372,7 @@ def save_appointment(appointment: Appointment, *, actor, request=None) -> Appoin
     _save_child(appointment, "appointment.create" if creating else "appointment.update", actor=actor,
                 request=request)
     if creating and appointment.case.stage == "akhir":
-        CaseTask.objects.get_or_create(case=appointment.case, task="next_appointment", defaults={"done_by": actor})
+        tick_by_record(appointment.case, "next_appointment", appointment, actor=actor)
     return appointment
 
 
@@ -381,7 +422,7 @@ def refer_case(referral: Referral, *, actor, expected_version: int | None, reque
     referral.created_by = actor
     referral.full_clean(exclude=["case", "created_by"])
     referral.save()
-    CaseTask.objects.get_or_create(case=case, task="referral", defaults={"done_by": actor})
+    tick_by_record(case, "referral", referral, actor=actor)
     case.status = Case.Status.DIRUJUK
     case.closure_reason = Case.ClosureReason.REFERRED
     case.closed_at = timezone.now()

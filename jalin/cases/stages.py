@@ -61,10 +61,11 @@ def check_guards(case, target: str) -> list[GuardFailure]:
     """What stands in the way of moving ``case`` to ``target`` (a stage or CLOSED). Empty = allowed."""
     done = set(case.tasks.values_list("task", flat=True))
     failures: list[str] = []
+    # One source: the ticks. Records tick their tasks when saved (services.RECORD_TASKS).
     if target == "inti":
-        if not case.problem_definition.strip() or "problem_definition" not in done:
+        if "problem_definition" not in done:
             failures.append("needs_problem")
-        if not case.contract_versions.exists():
+        if not {"contract_time", "contract_task"} <= done:
             failures.append("needs_contract")
     elif target == "akhir":
         if case.stage != "inti" or "exploration" not in done:
@@ -72,11 +73,11 @@ def check_guards(case, target: str) -> list[GuardFailure]:
     elif target == CLOSED:
         if case.stage != "akhir":
             failures.append("needs_akhir")
-        if not case.conclusions.strip():
+        if "conclusion" not in done:
             failures.append("needs_conclusions")
-        if not case.action_steps.exists():
+        if "action_plan" not in done:
             failures.append("needs_action_plan")
-        if not any(s.has_evaluation for s in case.sessions.all()):
+        if "evaluation" not in done:
             failures.append("needs_evaluation")
     return [GuardFailure(code) for code in failures]
 

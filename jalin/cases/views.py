@@ -8,8 +8,10 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -183,15 +185,47 @@ def case_new(request, counselee_id):
     return render(request, "cases/form.html", {"form": form, "title": _("New case")})
 
 
+# Where the record behind a stage task lives (done), or the form that writes it (not done yet).
+_RECORD_URLS = {
+    "case": lambda case, pk: reverse("case_detail", args=[case.pk]) + "#problem",
+    "contract": lambda case, pk: reverse("case_detail", args=[case.pk]) + "#contract",
+    "session": lambda case, pk: reverse("session_detail", args=[pk]),
+    "measure": lambda case, pk: reverse("case_detail", args=[case.pk]) + "#measures",
+    "action_step": lambda case, pk: reverse("child_edit", args=[case.pk, "action-steps", pk]),
+    "appointment": lambda case, pk: reverse("child_edit", args=[case.pk, "appointments", pk]),
+    "referral": lambda case, pk: reverse("referral_edit", args=[case.pk, pk]),
+}
+_TASK_FORMS = {
+    "problem_definition": lambda case: reverse("case_edit", args=[case.pk]),
+    "conclusion": lambda case: reverse("case_edit", args=[case.pk]),
+    "contract_time": lambda case: reverse("case_contract", args=[case.pk]),
+    "contract_task": lambda case: reverse("case_contract", args=[case.pk]),
+    "action_plan": lambda case: reverse("child_new", args=[case.pk, "action-steps"]),
+    "evaluation": lambda case: reverse("session_new", args=[case.pk]),
+    "next_appointment": lambda case: reverse("child_new", args=[case.pk, "appointments"]),
+    "referral": lambda case: reverse("referral_new", args=[case.pk]),
+}
+
+
+def _task_entry(case, task: str, done) -> dict:
+    """One line of the checklist: a record-backed task links to its record (or its form); others tick."""
+    url = ""
+    if done is not None and done.record_kind in _RECORD_URLS and done.record_id:
+        url = _RECORD_URLS[done.record_kind](case, done.record_id)
+    elif done is not None and done.session_id:
+        url = reverse("session_detail", args=[done.session_id])
+    elif task in services.RECORD_TASKS:
+        url = _TASK_FORMS[task](case)
+    return {"task": task, "name": stages.task_name(task), "done": done, "record_url": url}
+
+
 @login_required
 def case_detail(request, case_id):
     case = access.get_case_for_user(request.user, case_id)
     _read(request, case)
     done = {t.task: t for t in case.tasks.all()}
-    checklist = [
-        (stage, stages.stage_name(stage), [(t, stages.task_name(t), done.get(t)) for t in stages.tasks_of(stage)])
-        for stage in stages.STAGES
-    ]
+    checklist = [(stage, stages.stage_name(stage), [_task_entry(case, t, done.get(t)) for t in stages.tasks_of(stage)])
+                 for stage in stages.STAGES]
     contract_versions = list(case.contract_versions.all())
     context = {
         "case": case,
@@ -288,14 +322,23 @@ def case_stage(request, case_id):
 def case_task(request, case_id):
     case = access.get_case_for_user(request.user, case_id, write=True)
     form = TaskForm(request.POST)
+    htmx = request.headers.get("HX-Request") == "true"
     if form.is_valid():
+        task = form.cleaned_data["task"]
         try:
-            services.set_task(case, form.cleaned_data["task"], form.cleaned_data["done"], actor=request.user,
-                              request=request)
+            services.set_task(case, task, form.cleaned_data["done"], actor=request.user, request=request)
         except services.ServiceError as exc:
             _service_errors(request, exc)
-    else:
-        messages.error(request, _("Unknown stage task."))
+            if htmx:  # the page reloads and shows the message
+                return HttpResponse(headers={"HX-Redirect": reverse("case_detail", args=[case.pk])})
+        if htmx:
+            # Progressive enhancement: htmx swaps this task's line and the next steps in place.
+            context = {"case": case, "writable": True, "oob": True, "next_steps": stages.next_steps(case),
+                       **_task_entry(case, task, case.tasks.filter(task=task).first())}
+            return HttpResponse(render_to_string("cases/_task_item.html", context, request=request)
+                                + render_to_string("cases/_next_steps.html", context, request=request))
+        return redirect(reverse("case_detail", args=[case.pk]) + f"#task-{task}")
+    messages.error(request, _("Unknown stage task."))
     return redirect("case_detail", case.pk)
 
 

@@ -88,6 +88,12 @@ def record_administration(case, *, instrument_code: str, lang: str, answers, act
                request=request, code=alert.code, severity=alert.severity)
     record("measure.record", actor=actor, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
            request=request, instrument=instrument.code, mode=mode)
+    if instrument.code == "laiseg" and case.is_open:
+        # The LAISEG form is the immediate evaluation: it ticks that stage task, linked to this form.
+        from jalin.cases.services import tick_by_record
+
+        tick_by_record(case, "evaluation", administration, actor=actor or case.counselor, kind="measure",
+                       session=session)
     return administration
 
 

@@ -159,3 +159,94 @@ def test_next_steps_do_not_repeat_the_contract_or_the_problem(case):
     assert len(steps) == len(set(steps))
     assert sum("kontrak" in s.lower() for s in steps) == 2  # time, then tasks: the guard adds nothing
     assert sum("definisikan masalah" in s.lower() for s in steps) == 1
+
+
+# 9. One rule: a record that accomplishes a task ticks it, linked; the guards read the ticks ----------
+
+def _ticks(case):
+    return {t.task: t for t in case.tasks.all()}
+
+
+def test_records_tick_their_tasks_with_the_record_linked(client, owner, case):
+    from jalin.cases.models import ActionStep
+    from jalin.measures import services as measures
+
+    services.update_case(case, actor=owner, data={"conclusions": "Sepakat mencoba jadwal baru."},
+                         expected_version=None)
+    session = factories.add_session(case, owner, evaluation=True)
+    step = services.save_action_step(ActionStep(case=case, description="Langkah", status="planned"), actor=owner)
+    ticks = _ticks(case)
+    assert ticks["conclusion"].record_kind == "case"
+    assert (ticks["evaluation"].record_kind, ticks["evaluation"].record_id) == ("session", session.pk)
+    assert (ticks["action_plan"].record_kind, ticks["action_plan"].record_id) == ("action_step", step.pk)
+    services.update_case(case, actor=owner, data={"conclusions": "  "}, expected_version=None)
+    assert "conclusion" not in _ticks(case)  # emptied record, open task
+    client.force_login(owner)
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert reverse("session_detail", args=[session.pk]) in page
+    assert reverse("child_edit", args=[case.pk, "action-steps", step.pk]) in page
+    # the LAISEG form ticks the evaluation too, linked to the form
+    other = factories.make_case(owner, factories.make_counselee(owner, name="Sari Contoh"))
+    administration = measures.record_administration(other, instrument_code="laiseg", lang="id",
+                                                    answers=_laiseg_answers(), actor=owner)
+    tick = _ticks(other)["evaluation"]
+    assert (tick.record_kind, tick.record_id) == ("measure", administration.pk)
+
+
+def _laiseg_answers():
+    from jalin.measures.instruments import get_instrument
+
+    instrument = get_instrument("laiseg", "id")
+    return [item.options[0].value if getattr(item, "options", None) else "jawaban" for item in instrument.items]
+
+
+def test_session_edit_with_laiseg_ticks_the_evaluation(case, owner):
+    session = factories.add_session(case, owner)
+    assert "evaluation" not in _ticks(case)
+    services.update_session(session, actor=owner, data={"eval_understanding": "paham", "eval_comfort": "lega",
+                                                        "eval_action": "mencoba"}, expected_version=None)
+    assert _ticks(case)["evaluation"].record_id == session.pk
+
+
+def test_record_tasks_cannot_be_ticked_by_hand_and_guards_read_the_ticks(case, owner):
+    from jalin.cases import stages
+
+    with pytest.raises(services.ServiceError):
+        services.set_task(case, "conclusion", True, actor=owner)
+    with pytest.raises(services.ServiceError):
+        services.set_task(case, "evaluation", True, actor=owner)
+    failures = {f.code for f in stages.check_guards(case, stages.CLOSED)}
+    assert {"needs_conclusions", "needs_action_plan", "needs_evaluation"} <= failures
+    services.update_case(case, actor=owner, data={"conclusions": "x"}, expected_version=None)
+    factories.add_session(case, owner, evaluation=True)
+    failures = {f.code for f in stages.check_guards(case, stages.CLOSED)}
+    assert not failures & {"needs_conclusions", "needs_evaluation"}
+    with translation.override("id"):
+        steps = " ".join(stages.next_steps(case))
+    assert "penilaian segera" not in steps.lower()  # recorded: no longer advised
+
+
+def test_closing_with_a_reason_ticks_the_next_appointment_task(case, owner):
+    services.close_case(case, actor=owner, expected_version=None, closure_reason="resolved", override_reason="uji")
+    assert _ticks(case)["next_appointment"].record_kind == "case"
+
+
+# 10. Ticking a task in place, with an accessible name; works without JS -------------------------------
+
+def test_task_toggle_without_js_returns_to_the_task(client, owner, case):
+    client.force_login(owner)
+    response = client.post(reverse("case_task", args=[case.pk]), {"task": "rapport", "done": "on"})
+    assert response.status_code == 302 and response["Location"].endswith("#task-rapport")
+    assert "rapport" in _ticks(case)
+
+
+def test_task_toggle_with_htmx_returns_the_line_and_next_steps(client, owner, case):
+    client.force_login(owner)
+    response = client.post(reverse("case_task", args=[case.pk]), {"task": "rapport", "done": "on"},
+                           HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200 and html.startswith('<li id="task-rapport" class="done"')
+    assert 'aria-checked="true"' in html and 'aria-label="' in html and 'id="next-steps" hx-swap-oob="true"' in html
+    assert "rapport" in _ticks(case)
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert 'aria-label="☐"' not in page and "htmx-2.0.11.min.js" in page
