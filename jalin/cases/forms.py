@@ -213,6 +213,13 @@ class ReferralForm(forms.ModelForm):
         widgets = {"date": DATE, "scheduled_on": DATE, "reason": TEXT, "efforts": TEXT,
                    "receiver_feedback": TEXT, "evaluation": TEXT}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer only the states this referral can move to (draft → sent → accepted/declined → completed).
+        current = self.instance.status if self.instance.pk else None
+        allowed = Referral.NEXT_STATUS[current] if current else {"draft", "sent"}
+        self.fields["status"].choices = [(v, label) for v, label in Referral.Status.choices if v in allowed]
+
 
 class HomeVisitForm(forms.ModelForm):
     class Meta:

@@ -307,11 +307,20 @@ class Referral(models.Model):
     """Alih tangan kasus: handing the case to someone better placed to help."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
+        DRAFT = "draft", _("Draft")
         SENT = "sent", _("Sent")
         ACCEPTED = "accepted", _("Accepted by the receiver")
-        COMPLETED = "completed", _("Completed")
         DECLINED = "declined", _("Declined")
+        COMPLETED = "completed", _("Completed")
+
+    # Where a referral may go next; the case closes (as referred) only once it is accepted.
+    NEXT_STATUS = {
+        "draft": {"draft", "sent"},
+        "sent": {"sent", "accepted", "declined"},
+        "accepted": {"accepted", "completed"},
+        "declined": {"declined"},
+        "completed": {"completed"},
+    }
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
     letter_number = models.CharField(_("letter number"), max_length=60, blank=True, default="")
@@ -326,7 +335,7 @@ class Referral(models.Model):
     guardian_consent = models.BooleanField(_("parent/guardian consents"), default=False)
     head_permission = models.BooleanField(_("head's permission (external referral)"), default=False)
     scheduled_on = models.DateField(_("scheduled for"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     receiver_feedback = EncryptedTextField(_("receiver's feedback"), blank=True, default="")
     evaluation = EncryptedTextField(_("evaluation"), blank=True, default="")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -235,6 +235,8 @@ def close_case(case: Case, *, actor, expected_version: int | None, closure_reaso
     _ensure_open(case)
     if closure_reason and closure_reason not in Case.ClosureReason.values:
         raise ServiceError(_("Unknown closure reason."))
+    if closure_reason == Case.ClosureReason.REFERRED:
+        return _close_as_referred(case, actor=actor, expected_version=expected_version, request=request)
     failures = stages.check_guards(case, stages.CLOSED)
     if not closure_reason and not _has_upcoming_appointment(case):
         failures.append(stages.GuardFailure("needs_next_or_reason"))
@@ -255,6 +257,22 @@ def close_case(case: Case, *, actor, expected_version: int | None, closure_reaso
     _event(case, CaseEvent.Kind.CLOSED, actor=actor, from_stage=case.stage, code=case.closure_reason)
     record("case.close", actor=actor, obj=case, case_id=case.pk, counselee_id=case.counselee_id, request=request,
            reason=case.closure_reason, override=bool(failures))
+    return case
+
+
+def _close_as_referred(case: Case, *, actor, expected_version: int | None, request=None) -> Case:
+    """A referral the receiver accepted hands the case over: it closes as referred, from any stage."""
+    if not case.referrals.filter(status__in=[Referral.Status.ACCEPTED, Referral.Status.COMPLETED]).exists():
+        raise ServiceError(_("Close a case as referred once the receiver has accepted the referral."))
+    _bump_version(case, expected_version)
+    tick_by_record(case, "next_appointment", case, actor=actor, kind="case")
+    case.status = Case.Status.DIRUJUK
+    case.closure_reason = Case.ClosureReason.REFERRED
+    case.closed_at = timezone.now()
+    case.save(update_fields=["status", "closure_reason", "closed_at", "updated_at"])
+    _event(case, CaseEvent.Kind.CLOSED, actor=actor, from_stage=case.stage, code=case.closure_reason)
+    record("case.close", actor=actor, obj=case, case_id=case.pk, counselee_id=case.counselee_id, request=request,
+           reason=case.closure_reason, override=False)
     return case
 
 
@@ -411,11 +429,14 @@ def _referral_problems(referral: Referral) -> list:
 
 @transaction.atomic
 def refer_case(referral: Referral, *, actor, expected_version: int | None, request=None) -> Referral:
-    """Alih tangan kasus: record the referral and move the case to 'dirujuk'."""
+    """Alih tangan kasus: record the referral (draft or sent). The case stays open: the counselor closes it
+    as referred once the receiver has accepted (close_case with the 'referred' reason)."""
     case = referral.case
     _ensure_open(case)
     require_processing(case.counselee)
     problems = _referral_problems(referral)
+    if referral.status not in (Referral.Status.DRAFT, Referral.Status.SENT):
+        problems.append(_("A new referral is a draft or sent; the receiver's answer comes later."))
     if problems:
         raise ServiceError(*problems)
     _bump_version(case, expected_version)
@@ -423,19 +444,25 @@ def refer_case(referral: Referral, *, actor, expected_version: int | None, reque
     referral.full_clean(exclude=["case", "created_by"])
     referral.save()
     tick_by_record(case, "referral", referral, actor=actor)
-    case.status = Case.Status.DIRUJUK
-    case.closure_reason = Case.ClosureReason.REFERRED
-    case.closed_at = timezone.now()
-    case.save(update_fields=["status", "closure_reason", "closed_at", "updated_at"])
-    _event(case, CaseEvent.Kind.REFERRED, actor=actor, from_stage=case.stage, code="referral")
+    if referral.status == Referral.Status.SENT:
+        _event(case, CaseEvent.Kind.REFERRED, actor=actor, from_stage=case.stage, code="sent")
     record("case.refer", actor=actor, obj=referral, case_id=case.pk, counselee_id=case.counselee_id,
-           request=request, external=referral.external)
+           request=request, external=referral.external, status=referral.status)
     return referral
 
 
 @transaction.atomic
 def update_referral(referral: Referral, *, actor, request=None) -> Referral:
-    return _save_child(referral, "referral.update", actor=actor, request=request)
+    previous = Referral.objects.get(pk=referral.pk).status
+    if referral.status not in Referral.NEXT_STATUS[previous]:
+        raise ServiceError(_("A referral goes from draft to sent, then accepted or declined, then completed."))
+    if referral.status != previous:
+        problems = _referral_problems(referral)
+        if problems:
+            raise ServiceError(*problems)
+        if referral.status == Referral.Status.SENT:
+            _event(referral.case, CaseEvent.Kind.REFERRED, actor=actor, from_stage=referral.case.stage, code="sent")
+    return _save_child(referral, "referral.update", actor=actor, request=request, status=referral.status)
 
 
 # --- access ---------------------------------------------------------------------------------

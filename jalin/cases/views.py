@@ -345,7 +345,8 @@ def case_task(request, case_id):
 @login_required
 def case_close(request, case_id):
     case = access.get_case_for_user(request.user, case_id, write=True)
-    form = CloseForm(request.POST or None, initial={"version": case.version})
+    form = CloseForm(request.POST or None, initial={"version": case.version,
+                                                     "closure_reason": request.GET.get("reason", "")})
     if request.method == "POST" and form.is_valid():
         try:
             services.close_case(case, actor=request.user, expected_version=_version(form),
@@ -499,7 +500,8 @@ def referral_new(request, case_id):
         except services.ServiceError as exc:
             _service_errors(request, exc, form)
         else:
-            messages.success(request, _("Referral recorded; the case is now referred."))
+            messages.success(request, _("Referral saved. The case stays open: close it as referred once the "
+                                        "receiver has accepted."))
             return redirect("case_detail", case.pk)
     return render(request, "cases/form.html", {
         "form": form, "title": _("Referral (alih tangan kasus)"), "case": case,
@@ -515,9 +517,13 @@ def referral_edit(request, case_id, pk):
     referral = access.get_child_for_user(request.user, Referral, case, pk)
     form = ReferralForm(request.POST or None, instance=referral)
     if request.method == "POST" and form.is_valid():
-        services.update_referral(form.instance, actor=request.user, request=request)
-        messages.success(request, _("Saved."))
-        return redirect("case_detail", case.pk)
+        try:
+            services.update_referral(form.instance, actor=request.user, request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("case_detail", case.pk)
     return render(request, "cases/form.html", {"form": form, "title": _("Referral"), "case": case})
 
 

@@ -250,3 +250,53 @@ def test_task_toggle_with_htmx_returns_the_line_and_next_steps(client, owner, ca
     assert "rapport" in _ticks(case)
     page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
     assert 'aria-label="☐"' not in page and "htmx-2.0.11.min.js" in page
+
+
+# 14. Referral states; the counselor closes the case after acceptance ---------------------------------
+
+def _referral(case, **overrides):
+    from jalin.cases.models import Referral
+
+    fields = {"case": case, "date": timezone.localdate(), "receiver_name": "Psikolog Contoh",
+              "receiver_institution": "Biro Contoh", "receiver_expertise": "Psikologi klinis", "external": True,
+              "reason": "Resistensi menetap", "efforts": "Tiga sesi", "counselee_consent": True,
+              "guardian_consent": True, "head_permission": True}
+    fields.update(overrides)
+    return Referral(**fields)
+
+
+def test_a_sent_referral_leaves_the_case_open_until_closed_after_acceptance(case, owner):
+    referral = services.refer_case(_referral(case, status="sent"), actor=owner, expected_version=None)
+    case.refresh_from_db()
+    assert case.is_open and case.events.filter(kind="referred").exists()
+    with pytest.raises(services.ServiceError):  # not accepted yet
+        services.close_case(case, actor=owner, expected_version=None, closure_reason="referred")
+    referral.status = "completed"
+    with pytest.raises(services.ServiceError):  # sent cannot jump to completed
+        services.update_referral(referral, actor=owner)
+    referral.status = "accepted"
+    services.update_referral(referral, actor=owner)
+    services.close_case(case, actor=owner, expected_version=None, closure_reason="referred")
+    case.refresh_from_db()
+    assert case.status == "dirujuk" and case.closure_reason == "referred" and not case.is_open
+
+
+def test_a_declined_referral_keeps_the_case_open(case, owner):
+    referral = services.refer_case(_referral(case, status="sent"), actor=owner, expected_version=None)
+    referral.status = "declined"
+    services.update_referral(referral, actor=owner)
+    case.refresh_from_db()
+    assert case.is_open
+    referral.status = "accepted"
+    with pytest.raises(services.ServiceError):
+        services.update_referral(referral, actor=owner)
+
+
+def test_referral_form_offers_only_the_next_states(client, owner, case):
+    referral = services.refer_case(_referral(case), actor=owner, expected_version=None)
+    assert referral.status == "draft"
+    client.force_login(owner)
+    new_form = client.get(reverse("referral_new", args=[case.pk])).context["form"]
+    assert [v for v, _ in new_form.fields["status"].choices] == ["draft", "sent"]
+    edit_form = client.get(reverse("referral_edit", args=[case.pk, referral.pk])).context["form"]
+    assert [v for v, _ in edit_form.fields["status"].choices] == ["draft", "sent"]
