@@ -54,12 +54,26 @@ def _charts(case, lang: str) -> list[str]:
     return charts
 
 
+def group_superseded(alerts: list) -> list:
+    """One line per kind of alert (source and code): the newest, with the older ones it supersedes attached
+    as ``superseded`` (still open, still to acknowledge), most severe first."""
+    heads: dict[tuple, object] = {}
+    for alert in sorted(alerts, key=lambda a: (a.created_at, a.pk), reverse=True):
+        key = (alert.source, alert.code)
+        if key in heads:
+            heads[key].superseded.append(alert)
+        else:
+            alert.superseded = []
+            heads[key] = alert
+    return sorted(heads.values(), key=lambda a: a.severity_rank)
+
+
 def case_measures_context(request, case) -> dict:
     lang = services.ui_lang()
     alerts = list(case.alerts.filter(acknowledged_at__isnull=True))
     for alert in alerts:
         alert.reason_text = alert.reason(lang)
-    alerts.sort(key=lambda a: a.severity_rank)
+    alerts = group_superseded(alerts)
     administrations = list(case.administrations.select_related("session").order_by("-administered_at"))
     for a in administrations:
         band = a.result.get("band")

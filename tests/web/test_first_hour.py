@@ -300,3 +300,22 @@ def test_referral_form_offers_only_the_next_states(client, owner, case):
     assert [v for v, _ in new_form.fields["status"].choices] == ["draft", "sent"]
     edit_form = client.get(reverse("referral_edit", args=[case.pk, referral.pk])).context["form"]
     assert [v for v, _ in edit_form.fields["status"].choices] == ["draft", "sent"]
+
+
+# 11. Alerts collapse; a newer alert of the same kind supersedes the older -----------------------------
+
+def test_older_alerts_of_the_same_kind_are_grouped_under_the_newest(client, owner, case):
+    from jalin.measures import services as measures
+
+    for answers in ([2] * 7 + [1, 0], [2] * 8 + [2], [1] * 9):  # PHQ-9 15, 18: two alerts of each kind
+        measures.record_administration(case, instrument_code="phq9", lang="id", answers=answers, actor=owner)
+    client.force_login(owner)
+    response = client.get(reverse("case_detail", args=[case.pk]))
+    alerts = response.context["measure_alerts"]
+    codes = [a.code for a in alerts]
+    assert len(codes) == len(set(codes))  # one line per kind
+    assert any(a.superseded for a in alerts)
+    for alert in alerts:
+        assert all(older.created_at <= alert.created_at for older in alert.superseded)
+    page = response.content.decode()
+    assert 'class="ack-details"' in page and "peringatan sejenis sebelumnya" in page
