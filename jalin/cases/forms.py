@@ -66,8 +66,18 @@ class CounseleeForm(forms.ModelForm):
             self.add_error("birth_date", _("The birth date is in the future."))
         if birth_date and year and birth_date.year != year:
             self.add_error("birth_year", _("Birth year and birth date do not match."))
+        from .services import minor_by_birth
+
+        if not data.get("is_minor") and minor_by_birth(year, birth_date if birth_date and birth_date.year == year
+                                                       else None):
+            # Under 18 by their birth: a minor whatever the box says, so the guardian rules apply.
+            data["is_minor"] = True
+            self.derived_minor = True
         if data.get("is_minor") and not (data.get("guardian_name") or "").strip():
-            self.add_error("guardian_name", _("A minor needs a parent or guardian on record."))
+            self.add_error("guardian_name", _("A minor needs a parent or guardian on record.")
+                           if not getattr(self, "derived_minor", False) else
+                           _("By the birth year the counselee is under 18, so a minor: a parent or guardian "
+                             "must be on record."))
         return data
 
 

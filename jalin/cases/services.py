@@ -122,9 +122,35 @@ def _save_with_code(instance, prefix: str) -> None:
 
 # --- counselees -----------------------------------------------------------------------------
 
+ADULT_AGE = 18  # UU 35/2014 Perlindungan Anak: a child is anyone under 18
+
+
+def minor_by_birth(birth_year: int | None, birth_date=None, on=None) -> bool | None:
+    """Whether someone born then is a minor on ``on`` (today by default): True, False, or None when the
+    birth year alone cannot tell (they turn 18 during that year)."""
+    on = on or timezone.localdate()
+    if birth_date:
+        age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+        return age < ADULT_AGE
+    if not birth_year:
+        return None
+    if on.year - birth_year < ADULT_AGE:
+        return True
+    if on.year - birth_year > ADULT_AGE:
+        return False
+    return None
+
+
+def _derive_minor(counselee: Counselee) -> None:
+    """A counselee whose birth shows they are under 18 is a minor, ticked or not: guardian rules follow."""
+    if minor_by_birth(counselee.birth_year, counselee.birth_date):
+        counselee.is_minor = True
+
+
 @transaction.atomic
 def create_counselee(*, actor, data: dict, request=None) -> Counselee:
     counselee = Counselee(organisation=actor.organisation, registered_by=actor, **data)
+    _derive_minor(counselee)
     _save_with_code(counselee, "KL")
     record("counselee.create", actor=actor, obj=counselee, counselee_id=counselee.pk, request=request)
     return counselee
@@ -134,6 +160,7 @@ def create_counselee(*, actor, data: dict, request=None) -> Counselee:
 def update_counselee(counselee: Counselee, *, actor, data: dict, request=None) -> Counselee:
     for key, value in data.items():
         setattr(counselee, key, value)
+    _derive_minor(counselee)
     counselee.save()
     record("counselee.update", actor=actor, obj=counselee, counselee_id=counselee.pk, request=request,
            fields=",".join(sorted(data))[:80])

@@ -319,3 +319,31 @@ def test_older_alerts_of_the_same_kind_are_grouped_under_the_newest(client, owne
         assert all(older.created_at <= alert.created_at for older in alert.superseded)
     page = response.content.decode()
     assert 'class="ack-details"' in page and "peringatan sejenis sebelumnya" in page
+
+
+# 13. Minor status follows the birth year -------------------------------------------------------------
+
+def test_a_counselee_born_in_2012_is_a_minor_even_unticked(client, owner):
+    from jalin.cases.models import Counselee
+
+    client.force_login(owner)
+    year = timezone.localdate().year - 14
+    response = client.post(reverse("counselee_new"), {"name": "Anak Contoh", "birth_year": year, "gender": "f"})
+    assert response.status_code == 200 and not Counselee.objects.exists()
+    assert "18" in " ".join(response.context["form"].errors["guardian_name"])
+    client.post(reverse("counselee_new"), {"name": "Anak Contoh", "birth_year": year, "gender": "f",
+                                           "guardian_name": "Wali Contoh"})
+    assert Counselee.objects.get().is_minor
+    services.create_counselee(actor=owner, data={"name": "Lain", "birth_year": year, "gender": "m",
+                                                 "is_minor": False, "guardian_name": "Wali"})
+    assert Counselee.objects.filter(is_minor=True).count() == 2
+
+
+@pytest.mark.parametrize("years_ago, expected", [(17, True), (18, None), (19, False)])
+def test_minor_by_birth_year_is_certain_only_when_it_can_be(years_ago, expected):
+    today = timezone.localdate()
+    assert services.minor_by_birth(today.year - years_ago) is expected
+    born = today.replace(year=today.year - 18) if (today.month, today.day) != (2, 29) else today.replace(
+        year=today.year - 18, day=28)
+    assert services.minor_by_birth(today.year - 18, born) is False
+    assert services.minor_by_birth(today.year - 18, born + timedelta(days=1)) is True
