@@ -111,7 +111,8 @@ GUARD_TASKS = {
 
 def four_step_mapping() -> list[dict]:
     """Seed 003's four steps shown against the three stages."""
-    return [{"step": s["step"], "stages": s["stages"], "text": text(s)} for s in guidance()["four_steps"]]
+    return [{"step": s["step"], "stages": s["stages"], "stage_names": [stage_name(x) for x in s["stages"]],
+             "text": text(s)} for s in guidance()["four_steps"]]
 
 
 def _place_name(place: str) -> str:

@@ -347,3 +347,48 @@ def test_minor_by_birth_year_is_certain_only_when_it_can_be(years_ago, expected)
         year=today.year - 18, day=28)
     assert services.minor_by_birth(today.year - 18, born) is False
     assert services.minor_by_birth(today.year - 18, born + timedelta(days=1)) is True
+
+
+# 4. Measures speak the forms' names, in the page's language ------------------------------------------
+
+def test_measures_show_names_titles_alliance_subscales_and_localised_alerts(client, owner, case):
+    from jalin.measures import services as measures
+    from jalin.measures.models import MeasureSchedule
+
+    session = factories.add_session(case, owner, stage="awal")
+    measures.save_schedule(MeasureSchedule(case=case, instrument="alliance_jalin", when="after", every=1),
+                           actor=owner)
+    for answers in ([4, 4, 4, 3, 4, 4], [3, 3, 3, 3, 3, 3]):
+        measures.record_administration(case, instrument_code="alliance_jalin", lang="id", answers=answers,
+                                       actor=owner, session=session)
+    measures.record_administration(case, instrument_code="phq9", lang="id", answers=[1] * 9, actor=owner,
+                                   session=session)
+    client.force_login(owner)
+    page = client.get(reverse("case_detail", args=[case.pk])).content.decode()
+    measures_html = page[page.index('id="measures"'):]
+    assert "ALLIANCE_JALIN" not in measures_html and "PHQ9" not in measures_html
+    assert "Umpan balik sesi" in measures_html and "PHQ-9" in measures_html
+    assert "<figcaption>Umpan balik sesi</figcaption>" in measures_html
+    assert "Tujuan 4" in measures_html and "Tugas 3,5" in measures_html  # the alliance "category"
+    assert ">Tahap awal<" in measures_html or ">awal<" not in measures_html
+    english_page = english(client).get(reverse("case_detail", args=[case.pk])).content.decode()
+    assert "Session feedback" in english_page and "Umpan balik sesi fell" not in english_page
+    assert ">awal<" not in english_page and ">inti<" not in english_page
+    from jalin.measures.models import Alert
+
+    drop = Alert.objects.filter(case=case, reason_en__contains="fell").first()
+    if drop is not None:
+        assert drop.reason_en.startswith("Session feedback") and "3,83" in drop.reason_id
+
+
+def test_chart_band_labels_sit_beside_the_plot_and_text_is_legible():
+    import re
+
+    from jalin.measures.charts import WIDTH, line_chart
+
+    svg = line_chart("PHQ-9", [{"label": "S1", "total": 20.0}, {"label": "S2", "total": 26.0}], y_min=0, y_max=27,
+                     bands=[{"min": 0, "max": 4, "label": "Minimal"}, {"min": 20, "max": 27, "label": "Cukup berat"}])
+    circles = [float(x) for x in re.findall(r'<circle cx="([\d.]+)"', svg)]
+    band_text_x = [float(x) for x in re.findall(r'<text x="([\d.]+)"[^>]*>(?:Minimal|Cukup berat)<', svg)]
+    assert band_text_x and min(band_text_x) > max(circles) + 4
+    assert min(int(size) for size in re.findall(r'font-size="(\d+)"', svg)) >= 12 and WIDTH <= 480
