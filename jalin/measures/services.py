@@ -16,7 +16,7 @@ from jalin.audit.services import record
 from jalin.cases.services import ServiceError
 from jalin.privacy.consent import require_processing
 
-from .instruments import AnswerError, evaluate_alerts, get_instrument, score
+from .instruments import AnswerError, UnknownInstrumentError, evaluate_alerts, get_instrument, score
 from .instruments.scoring import Score
 from .models import Administration, Alert, MeasureLink, MeasureSchedule
 
@@ -71,7 +71,7 @@ def _localise_reasons(instrument, reason_id: str, reason_en: str) -> tuple[str, 
     for lang in ("id", "en"):
         try:
             names[lang] = get_instrument(instrument.code, lang).name
-        except Exception:  # only one language installed: keep the name as given
+        except UnknownInstrumentError:  # only one language installed: keep the name as given
             names[lang] = instrument.name
     reason_id = DECIMAL_POINT.sub(",", reason_id.replace(instrument.name, names["id"]))
     return reason_id, reason_en.replace(instrument.name, names["en"])

@@ -23,7 +23,7 @@ from jalin.cases.services import ServiceError
 from . import services
 from .charts import line_chart
 from .forms import AcknowledgeForm, ChooseInstrumentForm, InstrumentForm, ScheduleForm
-from .instruments import AnswerError, get_instrument, questionnaire_response
+from .instruments import AnswerError, UnknownInstrumentError, get_instrument, questionnaire_response
 from .models import Administration, Alert, MeasureSchedule
 
 ALLIANCE = {"alliance_jalin", "wai_sr"}
@@ -33,7 +33,7 @@ def instrument_name(code: str, lang: str) -> str:
     """The name the forms use ("PHQ-9", "Umpan balik sesi"), never the code."""
     try:
         return get_instrument(code, lang).name
-    except Exception:  # an instrument no longer installed: its code is all there is
+    except UnknownInstrumentError:  # an instrument no longer installed: its code is all there is
         return code.upper()
 
 
