@@ -73,7 +73,7 @@ def _walk_to_closure(page, base, case, lang: str, prefix: str):
     _move(page, "inti")
     page.wait_for_selector("#timeline li.now[data-stage=inti]")
     page.click("button.check[data-task=exploration]")
-    page.wait_for_selector("button.check[data-task=exploration][aria-pressed=true]")
+    page.wait_for_selector("button.check[data-task=exploration][aria-checked=true]")
     _move(page, "akhir")
     page.wait_for_selector("#timeline li.now[data-stage=akhir]")
 
