@@ -392,3 +392,22 @@ def test_chart_band_labels_sit_beside_the_plot_and_text_is_legible():
     band_text_x = [float(x) for x in re.findall(r'<text x="([\d.]+)"[^>]*>(?:Minimal|Cukup berat)<', svg)]
     assert band_text_x and min(band_text_x) > max(circles) + 4
     assert min(int(size) for size in re.findall(r'font-size="(\d+)"', svg)) >= 12 and WIDTH <= 480
+
+
+# 5. One date format per locale, shares as percentages -------------------------------------------------
+
+def test_one_date_format_per_locale_on_the_case_page_and_dashboard(client, owner, case):
+    import re
+
+    factories.add_session(case, owner)
+    services.save_appointment(Appointment(case=case, starts_at=timezone.now() + timedelta(days=3),
+                                          duration_minutes=30), actor=owner)
+    client.force_login(owner)
+    for url in (reverse("case_detail", args=[case.pk]), reverse("dashboard")):
+        page = client.get(url).content.decode()
+        months = "Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Agt|Sep|Okt|Nov|Des"
+        dates = re.findall(rf"\b\d{{1,2}}\.? (?:{months})\w*\.? \d{{4}}", page)
+        assert dates, url
+        assert all(re.fullmatch(rf"\d{{2}} (?:{months}) \d{{4}}", d) for d in dates), (url, set(dates))
+        assert not re.search(r"\b(Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu) \d{2} ", page)
+
