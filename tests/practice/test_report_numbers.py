@@ -22,7 +22,7 @@ def test_shares_are_percentages_in_indonesian(client, owner, consented):
     login(client, owner)
     client.cookies["django_language"] = "id"
     page = client.get(reverse("session_detail", args=[consented.pk])).content.decode()
-    metrics = re.search(r'<dl class="facts metrics">(.*?)</dl>', page, re.S).group(1)
+    metrics = re.search(r'<dl class="facts metrics">(.*?)</dl>', page, re.DOTALL).group(1)
     values = re.findall(r"<dd>([^<]*)</dd>", metrics)
     assert any(v.endswith("%") for v in values)
     assert not any(re.fullmatch(r"0[.,]\d{3,}", v) for v in values), values  # no raw 0,6351
