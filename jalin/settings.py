@@ -207,6 +207,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["jalin.formats"]  # one date format per language on every screen
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("JALIN_TIME_ZONE", "Asia/Jakarta")

@@ -25,7 +25,7 @@ def make_user(username, *, role=User.Role.COUNSELOR, org=None, trainee=False) ->
 
 def make_counselee(owner, *, name="Budi Contoh", minor=True):
     return services.create_counselee(actor=owner, data={
-        "name": name, "birth_year": 2010, "gender": "m", "affiliation": "X IPA 1", "contact": "0800-1111",
+        "name": name, "birth_year": 2010 if minor else 1990, "gender": "m", "affiliation": "X IPA 1", "contact": "0800-1111",
         "is_minor": minor, "guardian_name": "Wali Contoh" if minor else "", "guardian_contact": ""})
 
 

@@ -138,3 +138,25 @@ def test_a_measure_entered_afterwards_keeps_its_own_time_but_never_the_future(fr
         measures.record_administration(case, instrument_code="phq9", lang="id", answers=answers, actor=owner,
                                        administered_at=frozen + timedelta(hours=1))
     assert case.administrations.count() == 2
+
+
+def test_data_subject_requests_fall_overdue_after_three_days_by_the_clock(frozen, owner):
+    from jalin.privacy import services as privacy
+
+    counselee = factories.make_counselee(owner)
+    privacy.record_consent(counselee, actor=owner, data={"kind": "processing", "given_on": frozen.date(),
+                                                         "method": "signed_form"})
+    dsr = privacy.create_request(counselee, actor=owner, data={"kind": "access"})
+    assert not privacy.overdue_requests_for_user(owner).exists()
+    with pytest.raises(privacy.ServiceError):
+        privacy.create_request(counselee, actor=owner, data={"kind": "access",
+                                                             "received_at": frozen + timedelta(hours=1)})
+    with time_machine.travel(dsr.due_at + timedelta(seconds=1), tick=False):
+        assert list(privacy.overdue_requests_for_user(owner)) == [dsr]
+
+
+def test_consent_withdrawal_cannot_be_dated_tomorrow(frozen, owner):
+    from jalin.privacy.forms import WithdrawForm
+
+    assert "withdrawn_on" in WithdrawForm({"withdrawn_on": frozen.date() + timedelta(days=1)}).errors
+    assert "withdrawn_on" not in WithdrawForm({"withdrawn_on": frozen.date()}).errors

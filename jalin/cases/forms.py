@@ -66,8 +66,18 @@ class CounseleeForm(forms.ModelForm):
             self.add_error("birth_date", _("The birth date is in the future."))
         if birth_date and year and birth_date.year != year:
             self.add_error("birth_year", _("Birth year and birth date do not match."))
+        from .services import minor_by_birth
+
+        if not data.get("is_minor") and minor_by_birth(year, birth_date if birth_date and birth_date.year == year
+                                                       else None):
+            # Under 18 by their birth: a minor whatever the box says, so the guardian rules apply.
+            data["is_minor"] = True
+            self.derived_minor = True
         if data.get("is_minor") and not (data.get("guardian_name") or "").strip():
-            self.add_error("guardian_name", _("A minor needs a parent or guardian on record."))
+            self.add_error("guardian_name", _("A minor needs a parent or guardian on record.")
+                           if not getattr(self, "derived_minor", False) else
+                           _("By the birth year the counselee is under 18, so a minor: a parent or guardian "
+                             "must be on record."))
         return data
 
 
@@ -186,11 +196,20 @@ class FollowUpForm(forms.ModelForm):
         return data
 
 
+APPOINTMENT_MINUTES = (5, 480)  # a short check-in up to a full school day
+
+
 class AppointmentForm(forms.ModelForm):
     class Meta:
         model = Appointment
         fields = ["starts_at", "duration_minutes", "mode", "status"]
         widgets = {"starts_at": DATETIME}
+
+    def clean_duration_minutes(self):
+        minutes = self.cleaned_data["duration_minutes"]
+        if not APPOINTMENT_MINUTES[0] <= minutes <= APPOINTMENT_MINUTES[1]:
+            raise forms.ValidationError(_("Between 5 and 480 minutes."))
+        return minutes
 
 
 class ReferralForm(forms.ModelForm):
@@ -204,6 +223,13 @@ class ReferralForm(forms.ModelForm):
         widgets = {"date": DATE, "scheduled_on": DATE, "reason": TEXT, "efforts": TEXT,
                    "receiver_feedback": TEXT, "evaluation": TEXT, "receiver_name": forms.TextInput,
                    "receiver_institution": forms.TextInput, "receiver_expertise": forms.TextInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer only the states this referral can move to (draft → sent → accepted/declined → completed).
+        current = self.instance.status if self.instance.pk else None
+        allowed = Referral.NEXT_STATUS[current] if current else {"draft", "sent"}
+        self.fields["status"].choices = [(v, label) for v, label in Referral.Status.choices if v in allowed]
 
 
 class HomeVisitForm(forms.ModelForm):

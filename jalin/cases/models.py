@@ -134,11 +134,15 @@ class CaseTask(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", _("Marked by the counselor")
         TRANSCRIPT = "transcript", _("Suggested from a transcript, confirmed")
+        RECORD = "record", _("Done by a record")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
     task = models.CharField(max_length=40)
     session = models.ForeignKey("CounselingSession", null=True, blank=True, on_delete=models.SET_NULL)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
+    # The record that accomplished the task (see services.RECORD_TASKS): its kind and id, for the link.
+    record_kind = models.CharField(max_length=20, blank=True, default="")
+    record_id = models.PositiveIntegerField(null=True, blank=True)
     done_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     done_at = models.DateTimeField(auto_now_add=True)
 
@@ -303,11 +307,20 @@ class Referral(models.Model):
     """Alih tangan kasus: handing the case to someone better placed to help."""
 
     class Status(models.TextChoices):
-        PLANNED = "planned", _("Planned")
+        DRAFT = "draft", _("Draft")
         SENT = "sent", _("Sent")
         ACCEPTED = "accepted", _("Accepted by the receiver")
-        COMPLETED = "completed", _("Completed")
         DECLINED = "declined", _("Declined")
+        COMPLETED = "completed", _("Completed")
+
+    # Where a referral may go next; the case closes (as referred) only once it is accepted.
+    NEXT_STATUS = {
+        "draft": {"draft", "sent"},
+        "sent": {"sent", "accepted", "declined"},
+        "accepted": {"accepted", "completed"},
+        "declined": {"declined"},
+        "completed": {"completed"},
+    }
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
     letter_number = models.CharField(_("letter number"), max_length=60, blank=True, default="")
@@ -323,7 +336,7 @@ class Referral(models.Model):
     guardian_consent = models.BooleanField(_("parent/guardian consents"), default=False)
     head_permission = models.BooleanField(_("head's permission (external referral)"), default=False)
     scheduled_on = models.DateField(_("scheduled for"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     receiver_feedback = EncryptedTextField(_("receiver's feedback"), blank=True, default="")
     evaluation = EncryptedTextField(_("evaluation"), blank=True, default="")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

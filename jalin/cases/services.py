@@ -72,6 +72,33 @@ def _event(case: Case, kind: str, *, actor, **fields) -> CaseEvent:
     return CaseEvent.objects.create(case=case, kind=kind, actor=actor, **fields)
 
 
+# Stage tasks that a record accomplishes: saving the record ticks the task (linked to it), and the
+# stage guards read the ticks. The counselor does not tick these by hand; the record is the proof.
+RECORD_TASKS = {
+    "problem_definition": "case", "conclusion": "case", "contract_time": "contract", "contract_task": "contract",
+    "action_plan": "action_step", "evaluation": "session", "next_appointment": "appointment",
+    "referral": "referral",
+}
+
+
+def tick_by_record(case: Case, task: str, record_obj, *, actor, kind: str = "", session=None) -> CaseTask:
+    """A record accomplished ``task``: tick it, linked to the record (an earlier tick now points to it)."""
+    kind = kind or RECORD_TASKS[task]
+    fields = {"source": CaseTask.Source.RECORD, "record_kind": kind, "record_id": record_obj.pk,
+              "session": session}
+    done, created = CaseTask.objects.get_or_create(case=case, task=task, defaults={"done_by": actor, **fields})
+    if created:
+        _event(case, CaseEvent.Kind.TASK, actor=actor, code=task, to_stage=case.stage)
+    elif done.source != CaseTask.Source.RECORD:
+        CaseTask.objects.filter(pk=done.pk).update(**fields)
+    return done
+
+
+def _untick_record(case: Case, task: str) -> None:
+    """The record that ticked ``task`` was emptied: the task is open again."""
+    CaseTask.objects.filter(case=case, task=task, source=CaseTask.Source.RECORD).delete()
+
+
 def _next_code(model, prefix: str) -> str:
     year = timezone.localdate().year
     stem = f"{prefix}-{year}-"
@@ -95,9 +122,35 @@ def _save_with_code(instance, prefix: str) -> None:
 
 # --- counselees -----------------------------------------------------------------------------
 
+ADULT_AGE = 18  # UU 35/2014 Perlindungan Anak: a child is anyone under 18
+
+
+def minor_by_birth(birth_year: int | None, birth_date=None, on=None) -> bool | None:
+    """Whether someone born then is a minor on ``on`` (today by default): True, False, or None when the
+    birth year alone cannot tell (they turn 18 during that year)."""
+    on = on or timezone.localdate()
+    if birth_date:
+        age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+        return age < ADULT_AGE
+    if not birth_year:
+        return None
+    if on.year - birth_year < ADULT_AGE:
+        return True
+    if on.year - birth_year > ADULT_AGE:
+        return False
+    return None
+
+
+def _derive_minor(counselee: Counselee) -> None:
+    """A counselee whose birth shows they are under 18 is a minor, ticked or not: guardian rules follow."""
+    if minor_by_birth(counselee.birth_year, counselee.birth_date):
+        counselee.is_minor = True
+
+
 @transaction.atomic
 def create_counselee(*, actor, data: dict, request=None) -> Counselee:
     counselee = Counselee(organisation=actor.organisation, registered_by=actor, **data)
+    _derive_minor(counselee)
     _save_with_code(counselee, "KL")
     record("counselee.create", actor=actor, obj=counselee, counselee_id=counselee.pk, request=request)
     return counselee
@@ -107,6 +160,7 @@ def create_counselee(*, actor, data: dict, request=None) -> Counselee:
 def update_counselee(counselee: Counselee, *, actor, data: dict, request=None) -> Counselee:
     for key, value in data.items():
         setattr(counselee, key, value)
+    _derive_minor(counselee)
     counselee.save()
     record("counselee.update", actor=actor, obj=counselee, counselee_id=counselee.pk, request=request,
            fields=",".join(sorted(data))[:80])
@@ -132,12 +186,15 @@ def update_case(case: Case, *, actor, data: dict, expected_version: int | None, 
     for key, value in data.items():
         setattr(case, key, value)
     case.save(update_fields=[*data, "updated_at"])
-    if case.is_open and data.get("problem_definition", "").strip():
-        # Writing the agreed problem down is the problem-definition task; same transaction.
-        _task, created = CaseTask.objects.get_or_create(case=case, task="problem_definition",
-                                                        defaults={"done_by": actor})
-        if created:
-            _event(case, CaseEvent.Kind.TASK, actor=actor, code="problem_definition", to_stage=case.stage)
+    if case.is_open:
+        # Writing the agreed problem or the conclusions down is that task; same transaction.
+        for field, task in (("problem_definition", "problem_definition"), ("conclusions", "conclusion")):
+            if field not in data:
+                continue
+            if (data[field] or "").strip():
+                tick_by_record(case, task, case, actor=actor)
+            else:
+                _untick_record(case, task)
     record("case.update", actor=actor, obj=case, case_id=case.pk, counselee_id=case.counselee_id,
            request=request, fields=",".join(sorted(data))[:80])
     return case
@@ -151,6 +208,10 @@ def set_task(case: Case, task: str, done: bool, *, actor, session=None, source=C
     if task not in taxonomy().tasks:
         raise ServiceError(_("Unknown stage task."))
     _ensure_open(case)
+    if task in RECORD_TASKS and source == CaseTask.Source.MANUAL:
+        if done and case.tasks.filter(task=task).exists():
+            return  # already done by its record
+        raise ServiceError(_("This task is done by saving its record (form), not by ticking it."))
     if done:
         _task, created = CaseTask.objects.get_or_create(
             case=case, task=task, defaults={"done_by": actor, "session": session, "source": source})
@@ -201,6 +262,8 @@ def close_case(case: Case, *, actor, expected_version: int | None, closure_reaso
     _ensure_open(case)
     if closure_reason and closure_reason not in Case.ClosureReason.values:
         raise ServiceError(_("Unknown closure reason."))
+    if closure_reason == Case.ClosureReason.REFERRED:
+        return _close_as_referred(case, actor=actor, expected_version=expected_version, request=request)
     failures = stages.check_guards(case, stages.CLOSED)
     if not closure_reason and not _has_upcoming_appointment(case):
         failures.append(stages.GuardFailure("needs_next_or_reason"))
@@ -211,6 +274,9 @@ def close_case(case: Case, *, actor, expected_version: int | None, closure_reaso
     if failures:
         _event(case, CaseEvent.Kind.OVERRIDE, actor=actor, from_stage=case.stage, to_stage="closed",
                code=",".join(f.code for f in failures)[:40], reason=override_reason)
+    if closure_reason:
+        # "the next meeting, or why the case closes": the closure reason is that record.
+        tick_by_record(case, "next_appointment", case, actor=actor, kind="case")
     case.status = Case.Status.SELESAI
     case.closure_reason = closure_reason or Case.ClosureReason.RESOLVED
     case.closed_at = timezone.now()
@@ -218,6 +284,22 @@ def close_case(case: Case, *, actor, expected_version: int | None, closure_reaso
     _event(case, CaseEvent.Kind.CLOSED, actor=actor, from_stage=case.stage, code=case.closure_reason)
     record("case.close", actor=actor, obj=case, case_id=case.pk, counselee_id=case.counselee_id, request=request,
            reason=case.closure_reason, override=bool(failures))
+    return case
+
+
+def _close_as_referred(case: Case, *, actor, expected_version: int | None, request=None) -> Case:
+    """A referral the receiver accepted hands the case over: it closes as referred, from any stage."""
+    if not case.referrals.filter(status__in=[Referral.Status.ACCEPTED, Referral.Status.COMPLETED]).exists():
+        raise ServiceError(_("Close a case as referred once the receiver has accepted the referral."))
+    _bump_version(case, expected_version)
+    tick_by_record(case, "next_appointment", case, actor=actor, kind="case")
+    case.status = Case.Status.DIRUJUK
+    case.closure_reason = Case.ClosureReason.REFERRED
+    case.closed_at = timezone.now()
+    case.save(update_fields=["status", "closure_reason", "closed_at", "updated_at"])
+    _event(case, CaseEvent.Kind.CLOSED, actor=actor, from_stage=case.stage, code=case.closure_reason)
+    record("case.close", actor=actor, obj=case, case_id=case.pk, counselee_id=case.counselee_id, request=request,
+           reason=case.closure_reason, override=False)
     return case
 
 
@@ -248,7 +330,7 @@ def agree_contract(case: Case, *, actor, data: dict, request=None) -> ContractVe
     number = (case.contract_versions.aggregate(n=Max("number"))["n"] or 0) + 1
     contract = ContractVersion.objects.create(case=case, number=number, created_by=actor, **data)
     for task in ("contract_time", "contract_task"):
-        CaseTask.objects.get_or_create(case=case, task=task, defaults={"done_by": actor})
+        tick_by_record(case, task, contract, actor=actor)
     _event(case, CaseEvent.Kind.CONTRACT, actor=actor, code=f"v{number}", to_stage=case.stage)
     _bump_version(case, None)
     record("contract.agree", actor=actor, obj=contract, case_id=case.pk, counselee_id=case.counselee_id,
@@ -262,6 +344,8 @@ def record_session(case: Case, *, actor, data: dict, request=None) -> Counseling
     require_processing(case.counselee)
     number = (case.sessions.aggregate(n=Max("number"))["n"] or 0) + 1
     session = CounselingSession.objects.create(case=case, number=number, created_by=actor, **data)
+    if session.has_evaluation:
+        tick_by_record(case, "evaluation", session, actor=actor, session=session)
     if case.status == Case.Status.BARU:
         case.status = Case.Status.PENANGANAN
         case.save(update_fields=["status", "updated_at"])
@@ -283,6 +367,8 @@ def update_session(session: CounselingSession, *, actor, data: dict, expected_ve
         setattr(session, key, value)
     session.version = (expected_version or session.version) + 1
     session.save()
+    if session.has_evaluation and session.case.is_open:
+        tick_by_record(session.case, "evaluation", session, actor=actor, session=session)
     record("session.update", actor=actor, obj=session, case_id=session.case_id,
            counselee_id=session.case.counselee_id, request=request)
     return session
@@ -305,7 +391,7 @@ def save_action_step(step: ActionStep, *, actor, request=None) -> ActionStep:
         require_processing(step.case.counselee)
     _save_child(step, "action_step.create" if creating else "action_step.update", actor=actor, request=request)
     if creating:
-        CaseTask.objects.get_or_create(case=step.case, task="action_plan", defaults={"done_by": actor})
+        tick_by_record(step.case, "action_plan", step, actor=actor)
     return step
 
 
@@ -321,6 +407,8 @@ def save_follow_up(follow_up: FollowUp, *, actor, request=None) -> FollowUp:
 @transaction.atomic
 def save_appointment(appointment: Appointment, *, actor, request=None) -> Appointment:
     creating = appointment.pk is None
+    if not 5 <= appointment.duration_minutes <= 480:
+        raise ServiceError(_("An appointment lasts between 5 and 480 minutes."))
     if creating:
         _ensure_open(appointment.case)
         require_processing(appointment.case.counselee)
@@ -329,7 +417,7 @@ def save_appointment(appointment: Appointment, *, actor, request=None) -> Appoin
     _save_child(appointment, "appointment.create" if creating else "appointment.update", actor=actor,
                 request=request)
     if creating and appointment.case.stage == "akhir":
-        CaseTask.objects.get_or_create(case=appointment.case, task="next_appointment", defaults={"done_by": actor})
+        tick_by_record(appointment.case, "next_appointment", appointment, actor=actor)
     return appointment
 
 
@@ -368,31 +456,40 @@ def _referral_problems(referral: Referral) -> list:
 
 @transaction.atomic
 def refer_case(referral: Referral, *, actor, expected_version: int | None, request=None) -> Referral:
-    """Alih tangan kasus: record the referral and move the case to 'dirujuk'."""
+    """Alih tangan kasus: record the referral (draft or sent). The case stays open: the counselor closes it
+    as referred once the receiver has accepted (close_case with the 'referred' reason)."""
     case = referral.case
     _ensure_open(case)
     require_processing(case.counselee)
     problems = _referral_problems(referral)
+    if referral.status not in (Referral.Status.DRAFT, Referral.Status.SENT):
+        problems.append(_("A new referral is a draft or sent; the receiver's answer comes later."))
     if problems:
         raise ServiceError(*problems)
     _bump_version(case, expected_version)
     referral.created_by = actor
     referral.full_clean(exclude=["case", "created_by"])
     referral.save()
-    CaseTask.objects.get_or_create(case=case, task="referral", defaults={"done_by": actor})
-    case.status = Case.Status.DIRUJUK
-    case.closure_reason = Case.ClosureReason.REFERRED
-    case.closed_at = timezone.now()
-    case.save(update_fields=["status", "closure_reason", "closed_at", "updated_at"])
-    _event(case, CaseEvent.Kind.REFERRED, actor=actor, from_stage=case.stage, code="referral")
+    tick_by_record(case, "referral", referral, actor=actor)
+    if referral.status == Referral.Status.SENT:
+        _event(case, CaseEvent.Kind.REFERRED, actor=actor, from_stage=case.stage, code="sent")
     record("case.refer", actor=actor, obj=referral, case_id=case.pk, counselee_id=case.counselee_id,
-           request=request, external=referral.external)
+           request=request, external=referral.external, status=referral.status)
     return referral
 
 
 @transaction.atomic
 def update_referral(referral: Referral, *, actor, request=None) -> Referral:
-    return _save_child(referral, "referral.update", actor=actor, request=request)
+    previous = Referral.objects.get(pk=referral.pk).status
+    if referral.status not in Referral.NEXT_STATUS[previous]:
+        raise ServiceError(_("A referral goes from draft to sent, then accepted or declined, then completed."))
+    if referral.status != previous:
+        problems = _referral_problems(referral)
+        if problems:
+            raise ServiceError(*problems)
+        if referral.status == Referral.Status.SENT:
+            _event(referral.case, CaseEvent.Kind.REFERRED, actor=actor, from_stage=referral.case.stage, code="sent")
+    return _save_child(referral, "referral.update", actor=actor, request=request, status=referral.status)
 
 
 # --- access ---------------------------------------------------------------------------------

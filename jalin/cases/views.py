@@ -8,8 +8,10 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -102,9 +104,9 @@ def dashboard(request):
         .order_by("starts_at"))
     todays = [a for a in appointments if a.starts_at < tomorrow]
     upcoming = [a for a in appointments if tomorrow <= a.starts_at <= now + timedelta(days=14)]
-    overdue = FollowUp.objects.filter(case__in=cases, done_on__isnull=True, due_date__lt=today).select_related("case")
+    overdue = FollowUp.objects.filter(case__in=cases, done_on__isnull=True, due_date__lt=today).select_related("case__counselee")
     overdue_steps = ActionStep.objects.filter(case__in=cases, status__in=["planned", "doing"],
-                                              due_date__lt=today).select_related("case")
+                                              due_date__lt=today).select_related("case__counselee")
     # Imported here: these apps build on cases and import from it at module level.
     from jalin.measures.services import open_alerts_for_user
     from jalin.privacy.services import overdue_requests_for_user
@@ -225,16 +227,48 @@ def _prefetch_case_page(case) -> None:
                              Prefetch("administrations", queryset=Administration.objects.select_related("session")))
 
 
+# Where the record behind a stage task lives (done), or the form that writes it (not done yet).
+_RECORD_URLS = {
+    "case": lambda case, pk: reverse("case_detail", args=[case.pk]) + "#problem",
+    "contract": lambda case, pk: reverse("case_detail", args=[case.pk]) + "#contract",
+    "session": lambda case, pk: reverse("session_detail", args=[pk]),
+    "measure": lambda case, pk: reverse("case_detail", args=[case.pk]) + "#measures",
+    "action_step": lambda case, pk: reverse("child_edit", args=[case.pk, "action-steps", pk]),
+    "appointment": lambda case, pk: reverse("child_edit", args=[case.pk, "appointments", pk]),
+    "referral": lambda case, pk: reverse("referral_edit", args=[case.pk, pk]),
+}
+_TASK_FORMS = {
+    "problem_definition": lambda case: reverse("case_edit", args=[case.pk]),
+    "conclusion": lambda case: reverse("case_edit", args=[case.pk]),
+    "contract_time": lambda case: reverse("case_contract", args=[case.pk]),
+    "contract_task": lambda case: reverse("case_contract", args=[case.pk]),
+    "action_plan": lambda case: reverse("child_new", args=[case.pk, "action-steps"]),
+    "evaluation": lambda case: reverse("session_new", args=[case.pk]),
+    "next_appointment": lambda case: reverse("child_new", args=[case.pk, "appointments"]),
+    "referral": lambda case: reverse("referral_new", args=[case.pk]),
+}
+
+
+def _task_entry(case, task: str, done) -> dict:
+    """One line of the checklist: a record-backed task links to its record (or its form); others tick."""
+    url = ""
+    if done is not None and done.record_kind in _RECORD_URLS and done.record_id:
+        url = _RECORD_URLS[done.record_kind](case, done.record_id)
+    elif done is not None and done.session_id:
+        url = reverse("session_detail", args=[done.session_id])
+    elif task in services.RECORD_TASKS:
+        url = _TASK_FORMS[task](case)
+    return {"task": task, "name": stages.task_name(task), "done": done, "record_url": url}
+
+
 @login_required
 def case_detail(request, case_id):
     case = access.get_case_for_user(request.user, case_id)
     _read(request, case)
     _prefetch_case_page(case)
     done = {t.task: t for t in case.tasks.all()}
-    checklist = [
-        (stage, stages.stage_name(stage), [(t, stages.task_name(t), done.get(t)) for t in stages.tasks_of(stage)])
-        for stage in stages.STAGES
-    ]
+    checklist = [(stage, stages.stage_name(stage), [_task_entry(case, t, done.get(t)) for t in stages.tasks_of(stage)])
+                 for stage in stages.STAGES]
     contract_versions = list(case.contract_versions.all())
     context = {
         "case": case,
@@ -255,11 +289,11 @@ def case_detail(request, case_id):
         "referrals": case.referrals.all(),
         "home_visits": case.home_visits.all(),
         "conferences": case.conferences.all(),
-        "events": case.events.select_related("actor"),
+        "events": [(event, stages.describe_event(event)) for event in case.events.select_related("actor")],
         "grants": case.access_grants.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
         .select_related("user") if access.can_see_restricted_note(request.user, case) else [],
         "stage_form": StageForm(initial={"version": case.version}),
-        "resistance_hint": stages.text(stages.guidance()["resistance"]),
+        "resistance_hint": stages.text(stages.guidance()["resistance"]) if stages.shows_resistance(case) else "",
     }
     from jalin.measures.views import case_measures_context
 
@@ -333,21 +367,31 @@ def case_stage(request, case_id):
 def case_task(request, case_id):
     case = access.get_case_for_user(request.user, case_id, write=True)
     form = TaskForm(request.POST)
+    htmx = request.headers.get("HX-Request") == "true"
     if form.is_valid():
+        task = form.cleaned_data["task"]
         try:
-            services.set_task(case, form.cleaned_data["task"], form.cleaned_data["done"], actor=request.user,
-                              request=request)
+            services.set_task(case, task, form.cleaned_data["done"], actor=request.user, request=request)
         except services.ServiceError as exc:
             _service_errors(request, exc)
-    else:
-        messages.error(request, _("Unknown stage task."))
+            if htmx:  # the page reloads and shows the message
+                return HttpResponse(headers={"HX-Redirect": reverse("case_detail", args=[case.pk])})
+        if htmx:
+            # Progressive enhancement: htmx swaps this task's line and the next steps in place.
+            context = {"case": case, "writable": True, "oob": True, "next_steps": stages.next_steps(case),
+                       **_task_entry(case, task, case.tasks.filter(task=task).first())}
+            return HttpResponse(render_to_string("cases/_task_item.html", context, request=request)
+                                + render_to_string("cases/_next_steps.html", context, request=request))
+        return redirect(reverse("case_detail", args=[case.pk]) + f"#task-{task}")
+    messages.error(request, _("Unknown stage task."))
     return redirect("case_detail", case.pk)
 
 
 @login_required
 def case_close(request, case_id):
     case = access.get_case_for_user(request.user, case_id, write=True)
-    form = CloseForm(request.POST or None, initial={"version": case.version})
+    form = CloseForm(request.POST or None, initial={"version": case.version,
+                                                     "closure_reason": request.GET.get("reason", "")})
     if request.method == "POST" and form.is_valid():
         try:
             services.close_case(case, actor=request.user, expected_version=_version(form),
@@ -507,7 +551,8 @@ def referral_new(request, case_id):
         except services.ServiceError as exc:
             _service_errors(request, exc, form)
         else:
-            messages.success(request, _("Referral recorded; the case is now referred."))
+            messages.success(request, _("Referral saved. The case stays open: close it as referred once the "
+                                        "receiver has accepted."))
             return redirect("case_detail", case.pk)
     _form_read(request, case)
     return render(request, "cases/form.html", {
@@ -524,9 +569,13 @@ def referral_edit(request, case_id, pk):
     referral = access.get_child_for_user(request.user, Referral, case, pk)
     form = ReferralForm(request.POST or None, instance=referral)
     if request.method == "POST" and form.is_valid():
-        services.update_referral(form.instance, actor=request.user, request=request)
-        messages.success(request, _("Saved."))
-        return redirect("case_detail", case.pk)
+        try:
+            services.update_referral(form.instance, actor=request.user, request=request)
+        except services.ServiceError as exc:
+            _service_errors(request, exc, form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("case_detail", case.pk)
     _read(request, case, "referral.view", obj=referral)
     return render(request, "cases/form.html", {"form": form, "title": _("Referral"), "case": case})
 

@@ -98,7 +98,6 @@ def _contract(case, actor, offset, sessions=4):
 
 def _define(case, actor, problem):
     services.update_case(case, actor=actor, data={"problem_definition": problem}, expected_version=None)
-    services.set_task(case, "problem_definition", True, actor=actor)
 
 
 @transaction.atomic

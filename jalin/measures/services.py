@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from jalin.audit.services import record
 from jalin.cases.services import ServiceError
 from jalin.privacy.consent import require_processing
 
-from .instruments import AnswerError, evaluate_alerts, get_instrument, score
+from .instruments import AnswerError, UnknownInstrumentError, evaluate_alerts, get_instrument, score
 from .instruments.scoring import Score
 from .models import Administration, Alert, MeasureLink, MeasureSchedule
 
@@ -61,6 +62,22 @@ def _no_improvement_after(case, code: str) -> int | None:
     return schedule.no_improvement_after if schedule else None
 
 
+DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def _localise_reasons(instrument, reason_id: str, reason_en: str) -> tuple[str, str]:
+    """The alert rules write each reason with the name of the language the form was given in and a decimal
+    point: each text gets its own language's instrument name, and Indonesian a decimal comma."""
+    names = {}
+    for lang in ("id", "en"):
+        try:
+            names[lang] = get_instrument(instrument.code, lang).name
+        except UnknownInstrumentError:  # only one language installed: keep the name as given
+            names[lang] = instrument.name
+    reason_id = DECIMAL_POINT.sub(",", reason_id.replace(instrument.name, names["id"]))
+    return reason_id, reason_en.replace(instrument.name, names["en"])
+
+
 @transaction.atomic
 def record_administration(case, *, instrument_code: str, lang: str, answers, actor=None, session=None,
                           mode=Administration.Mode.IN_SESSION, request=None, administered_at=None) -> Administration:
@@ -83,13 +100,20 @@ def record_administration(case, *, instrument_code: str, lang: str, answers, act
               for a in case.administrations.filter(instrument=instrument.code).order_by("administered_at", "id")]
     for alert in evaluate_alerts(instrument, series, no_improvement_after=_no_improvement_after(case,
                                                                                                 instrument.code)):
+        reason_id, reason_en = _localise_reasons(instrument, alert.reason_id, alert.reason_en)
         raised = Alert.objects.create(case=case, administration=administration, code=alert.code,
-                                      severity=alert.severity, reason_id=alert.reason_id, reason_en=alert.reason_en)
+                                      severity=alert.severity, reason_id=reason_id, reason_en=reason_en)
         # The alert's id, not its code: the audit log outlives erasure, and a code says what is wrong.
         record("alert.raise", actor=actor, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
                request=request, alert=raised.pk, severity=alert.severity)
     record("measure.record", actor=actor, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
            request=request, instrument=instrument.code, mode=mode)
+    if instrument.code == "laiseg" and case.is_open:
+        # The LAISEG form is the immediate evaluation: it ticks that stage task, linked to this form.
+        from jalin.cases.services import tick_by_record
+
+        tick_by_record(case, "evaluation", administration, actor=actor or case.counselor, kind="measure",
+                       session=session)
     return administration
 
 

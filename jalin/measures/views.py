@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -22,13 +23,33 @@ from jalin.cases.services import ServiceError
 from . import services
 from .charts import line_chart
 from .forms import AcknowledgeForm, ChooseInstrumentForm, InstrumentForm, ScheduleForm
-from .instruments import AnswerError, get_instrument, questionnaire_response
+from .instruments import AnswerError, UnknownInstrumentError, get_instrument, questionnaire_response
 from .models import Administration, Alert, MeasureSchedule
 
 ALLIANCE = {"alliance_jalin", "wai_sr"}
 
 
+def instrument_name(code: str, lang: str) -> str:
+    """The name the forms use ("PHQ-9", "Umpan balik sesi"), never the code."""
+    try:
+        return get_instrument(code, lang).name
+    except UnknownInstrumentError:  # an instrument no longer installed: its code is all there is
+        return code.upper()
+
+
+def stage_label(stage: str) -> str:
+    from jalin.cases.models import CounselingSession
+
+    return str(dict(CounselingSession._meta.get_field("stage_reached").flatchoices).get(stage, stage))
+
+
 def _charts(case, lang: str) -> list[str]:
+    """The charts' SVG alone (the reports place them under their own headings)."""
+    return [chart["svg"] for chart in titled_charts(case, lang)]
+
+
+def titled_charts(case, lang: str) -> list[dict]:
+    """One chart per instrument with its name as a visible title: ``{"title", "svg"}``."""
     charts = []
     administrations = list(case.administrations.all())  # prefetched with their sessions by the case page
     for code in sorted({a.instrument for a in administrations}):
@@ -39,7 +60,8 @@ def _charts(case, lang: str) -> list[str]:
         points = []
         for a in rows:
             point = {"label": f"S{a.session.number}" if a.session else a.administered_at.strftime("%d/%m"),
-                     "stage": a.session.stage_reached if a.session else "", "total": float(a.result["total"])}
+                     "stage": stage_label(a.session.stage_reached) if a.session else "",
+                     "total": float(a.result["total"])}
             point.update({k: float(v) for k, v in a.result.get("subscales", {}).items()})
             points.append(point)
         low, high = instrument.total_range() or (0.0, 1.0)
@@ -47,28 +69,53 @@ def _charts(case, lang: str) -> list[str]:
         if code in ALLIANCE and instrument.subscales:
             keys = tuple(s.id for s in instrument.subscales)
             labels = [s.label.get(lang) for s in instrument.subscales]
-            charts.append(line_chart(instrument.name, points, y_min=low, y_max=high, bands=bands,
-                                     series_keys=keys, series_labels=labels))
+            charts.append({"title": instrument.name, "svg": line_chart(
+                instrument.name, points, y_min=low, y_max=high, bands=bands, series_keys=keys, series_labels=labels)})
         else:
-            charts.append(line_chart(instrument.name, points, y_min=low, y_max=high, bands=bands))
+            charts.append({"title": instrument.name,
+                           "svg": line_chart(instrument.name, points, y_min=low, y_max=high, bands=bands)})
     return charts
+
+
+def group_superseded(alerts: list) -> list:
+    """One line per kind of alert (source and code): the newest, with the older ones it supersedes attached
+    as ``superseded`` (still open, still to acknowledge), most severe first."""
+    heads: dict[tuple, object] = {}
+    for alert in sorted(alerts, key=lambda a: (a.created_at, a.pk), reverse=True):
+        key = (alert.source, alert.code)
+        if key in heads:
+            heads[key].superseded.append(alert)
+        else:
+            alert.superseded = []
+            heads[key] = alert
+    return sorted(heads.values(), key=lambda a: a.severity_rank)
 
 
 def case_measures_context(request, case) -> dict:
     lang = services.ui_lang()
     alerts = list(case.alerts.filter(acknowledged_at__isnull=True))
     services.alert_texts(alerts, request.user, lang)
-    alerts.sort(key=lambda a: a.severity_rank)
+    alerts = group_superseded(alerts)
     administrations = sorted(case.administrations.all(), key=lambda a: a.administered_at, reverse=True)
     for a in administrations:
         band = a.result.get("band")
         a.band_label = band["label"].get(lang) if band and isinstance(band.get("label"), dict) else ""
+        a.instrument_name = instrument_name(a.instrument, lang)
+        if not a.band_label and a.result.get("subscales"):
+            # Instruments without bands (the alliance scales) are read by their subscales.
+            labels = {sub.id: sub.label.get(lang) for sub in get_instrument(a.instrument, lang).subscales}
+            a.band_label = " · ".join(f"{labels.get(k, k)} {number_format(v, decimal_pos=None)}"
+                                      for k, v in a.result["subscales"].items())
+    schedules = list(case.measure_schedules.all())
+    due = list(services.due_measures(case))
+    for schedule in (*schedules, *due):
+        schedule.instrument_name = instrument_name(schedule.instrument, lang)
     return {
         "measure_alerts": alerts,
-        "measures_chart": _charts(case, lang) or [""],
+        "measures_chart": titled_charts(case, lang) or [""],
         "administrations": administrations,
-        "schedules": case.measure_schedules.all(),
-        "due_measures": services.due_measures(case),
+        "schedules": schedules,
+        "due_measures": due,
         "choose_form": ChooseInstrumentForm(initial={"language": lang}),
         "ack_form": AcknowledgeForm(),
     }

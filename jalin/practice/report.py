@@ -66,6 +66,9 @@ def build_report(job, *, lang: str, corrections=(), comments=(), case_tasks=froz
         ("advice_before_exploration", bool((metrics.get("advice_before_exploration") or {}).get("found"))),
         ("stacked_questions", (metrics.get("stacked_questions") or {}).get("count", 0)),
     ]
+    # Shares read as percentages, as everywhere else on the page ("64%", not "0,6351").
+    key_metrics = [(key, f"{round(value * 100)}%" if key.endswith("_share") and isinstance(value, float) else value)
+                   for key, value in key_metrics]
     groups = [(g, tax.name("group", g, lang), (metrics.get("groups") or {}).get(g, {}).get("count", 0))
               for g in tax.groups if g not in ("counselee", "resistance")]
     feedback = (job.result.get("feedback") or {}).get(lang) or report.get("feedback", [])

@@ -22,7 +22,7 @@ _WORDS = {
            "opened": "terbuka", "closed": "tetap tertutup", "done": "Tugas tahap tercapai",
            "missed": "Tugas tahap terlewat", "risk": "Keselamatan", "asked": "bertanya langsung",
            "plan": "rencana keselamatan", "yes": "ya", "no": "tidak", "none": "tidak ada",
-           "run_help": "Ketik ucapan Anda lalu Enter. /petunjuk untuk petunjuk, /selesai untuk mengakhiri."},
+           "run_help": "Ketik ujaran Anda lalu Enter. /petunjuk untuk petunjuk, /selesai untuk mengakhiri."},
     "en": {"you": "You", "stage": "stage", "layers": "Layers uncovered", "episodes": "Resistance episodes",
            "opened": "opened up", "closed": "stayed closed", "done": "Stage tasks done",
            "missed": "Stage tasks missed", "risk": "Safety", "asked": "asked directly",

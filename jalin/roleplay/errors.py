@@ -63,27 +63,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # --- trainee turns ------------------------------------------------------------------------------
     "turn_empty": {
-        "id": "ucapan kosong. Tulis apa yang Anda katakan kepada konseli.",
+        "id": "ujaran kosong. Tulis apa yang Anda katakan kepada konseli.",
         "en": "the turn is empty. Write what you say to the counselee.",
     },
     "turn_too_long": {
-        "id": "ucapan terlalu panjang ({length} karakter; batasnya {limit}). Dalam sesi, bicaralah singkat "
+        "id": "ujaran terlalu panjang ({length} karakter; batasnya {limit}). Dalam sesi, bicaralah singkat "
         "dan beri konseli giliran.",
         "en": "the turn is too long ({length} characters; the limit is {limit}). In a session, speak briefly "
         "and give the counselee a turn.",
     },
     "turn_html": {
-        "id": "ucapan berisi kode HTML ({tag}). Tulis teks biasa, seperti yang Anda ucapkan.",
+        "id": "ujaran berisi kode HTML ({tag}). Tulis teks biasa, seperti yang Anda ucapkan.",
         "en": "the turn contains HTML code ({tag}). Write plain text, as you would say it.",
     },
     "turn_not_indonesian": {
-        "id": "ucapan ini tampaknya berbahasa Inggris, sedangkan latihan ini berbahasa Indonesia. "
+        "id": "ujaran ini tampaknya berbahasa Inggris, sedangkan latihan ini berbahasa Indonesia. "
         "Tulis dalam Bahasa Indonesia.",
         "en": "this turn seems to be in English, but this practice session is in Indonesian. "
         "Write in Indonesian.",
     },
     "turn_not_english": {
-        "id": "ucapan ini tampaknya berbahasa Indonesia, sedangkan latihan ini berbahasa Inggris. "
+        "id": "ujaran ini tampaknya berbahasa Indonesia, sedangkan latihan ini berbahasa Inggris. "
         "Tulis dalam bahasa Inggris.",
         "en": "this turn seems to be in Indonesian, but this practice session is in English. Write in English.",
     },
@@ -92,7 +92,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "this practice session has ended; start a new one to practise again.",
     },
     "script_empty": {
-        "id": "berkas naskah tidak berisi ucapan (satu ucapan per baris).",
+        "id": "berkas naskah tidak berisi ujaran (satu ujaran per baris).",
         "en": "the script file holds no turns (one turn per line).",
     },
 }

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from jalin.cases import services as case_services
 from jalin.cases.models import Case, CaseEvent
 from jalin.cases.stages import guidance
 from tests import factories
@@ -73,7 +74,7 @@ def _walk_to_closure(page, base, case, lang: str, prefix: str):
     _move(page, "inti")
     page.wait_for_selector("#timeline li.now[data-stage=inti]")
     page.click("button.check[data-task=exploration]")
-    page.wait_for_selector("button.check[data-task=exploration][aria-pressed=true]")
+    page.wait_for_selector("button.check[data-task=exploration][aria-checked=true]")
     _move(page, "akhir")
     page.wait_for_selector("#timeline li.now[data-stage=akhir]")
 
@@ -178,7 +179,18 @@ def test_resistant_case_is_referred_with_consents(live_server, page, owner):
         page.check(box)
     _save(page)
     page.wait_for_url(f"{base}/cases/{case.pk}/**")
+    # a referral alone closes nothing (issue #10, item 14): the receiver accepts, then the counselor closes
+    case.refresh_from_db()
+    assert case.is_open and case.referrals.count() == 1
+    assert "Psikolog Contoh" in page.inner_text("#referral")
+    referral = case.referrals.get()
+    referral.status = "sent"
+    case_services.update_referral(referral, actor=owner)
+    referral.status = "accepted"
+    case_services.update_referral(referral, actor=owner)
+    _case_page(page, base, case)
+    page.click("#close-as-referred")
+    _save(page)
     page.wait_for_selector(".case-head .status-dirujuk")
     case.refresh_from_db()
-    assert case.status == Case.Status.DIRUJUK and case.referrals.count() == 1
-    assert "Psikolog Contoh" in page.inner_text("#referral")
+    assert case.status == Case.Status.DIRUJUK

@@ -119,7 +119,7 @@ def test_roleplay_cli_run_is_interactive():
                           input="/petunjuk\nSelamat pagi Dimas, silakan duduk.\n\n/selesai\n", capture_output=True, check=False,
                           text=True, timeout=120, cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr
-    assert "Dimas:" in done.stdout and "Siapkan diri" in done.stdout and "ucapan kosong" in done.stdout
+    assert "Dimas:" in done.stdout and "Siapkan diri" in done.stdout and "ujaran kosong" in done.stdout
 
 
 def test_roleplay_engine_and_cli_never_import_django():

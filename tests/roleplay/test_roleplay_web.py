@@ -64,7 +64,7 @@ def test_roleplay_whole_session_through_the_web(client, trainee):
 
 
 @pytest.mark.parametrize(("text", "needle"), [
-    ("", "ucapan kosong"),
+    ("", "ujaran kosong"),
     ("x" * 2001, "2001 karakter"),
     ("<b>Halo</b> Dimas", "HTML"),
     ("What are you going to do about this problem with your friends?", "berbahasa Inggris"),
@@ -152,5 +152,6 @@ def test_roleplay_history_dates_are_jakarta_dates_at_any_hour(client, trainee, m
         login(client, trainee)
         page = client.get(reverse("roleplay_home")).content.decode()
     history = page[page.find('id="history"'):page.find('id="growth"')]
-    # Django's Indonesian SHORT_DATETIME_FORMAT ("d-m-Y G.i"), in Asia/Jakarta time.
-    assert f"{when:%d-%m-%Y} {when.hour}.{when.minute:02d}" in history, history
+    # Jalin's Indonesian SHORT_DATETIME_FORMAT ("d M Y H:i", jalin/formats/id), in Asia/Jakarta time.
+    month = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"][when.month - 1]
+    assert f"{when:%d} {month} {when:%Y %H:%M}" in history, history

@@ -87,7 +87,7 @@ def test_referral_form_without_consent_saves_nothing(client, owner, case):
     client.force_login(owner)
     response = client.post(reverse("referral_new", args=[case.pk]), {
         "date": "2026-05-01", "receiver_name": "R", "receiver_institution": "I", "receiver_expertise": "E",
-        "external": "on", "reason": "alasan", "efforts": "upaya", "status": "planned", "version": case.version})
+        "external": "on", "reason": "alasan", "efforts": "upaya", "status": "draft", "version": case.version})
     assert response.status_code == 200
     errors = " ".join(response.context["form"].non_field_errors()).lower()
     assert "persetujuan" in errors or "consent" in errors
