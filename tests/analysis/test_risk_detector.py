@@ -111,8 +111,8 @@ def test_answer_to_a_direct_screening_question_carries_the_question(detector: Ri
         (K, "Pernah kepikiran pakai obat."),
     ]
     out = detector.predict(_records(lines))
-    assert out[1] == (["risk_self"], ['risk_self:screening:"Ibu mau tanya langsung. Apakah kamu pernah berpikir '
-                                      'untuk bunuh diri?"'])
+    question = "Ibu mau tanya langsung. Apakah kamu pernah berpikir untuk bunuh diri?"
+    assert out[1] == (["risk_self"], [f'risk_self:screening:"{question}"'])
     assert out[3][0] == ["risk_self"] and out[3][1][0] == 'risk_self:screening:"Sudah ada rencana?"'
 
 
@@ -170,9 +170,8 @@ def test_score_flags_counts_and_acknowledgements() -> None:
 
 
 def _result(recall: float, precision: float) -> dict:
-    rate = lambda v: {"value": v}  # noqa: E731
-    return {"scores": {**{f: {"recall": rate(recall)} for f in ("risk_self", "risk_others", "abuse")},
-                       "any": {"precision": rate(precision)}}}
+    return {"scores": {**{f: {"recall": {"value": recall}} for f in ("risk_self", "risk_others", "abuse")},
+                       "any": {"precision": {"value": precision}}}}
 
 
 def test_choice_rule_prefers_recall_above_the_precision_floor() -> None:
