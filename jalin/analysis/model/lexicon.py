@@ -221,6 +221,12 @@ class Lexicon:
         forms = risk.get("word_forms", {})
         self._slang: dict[str, str] = {k.lower(): v.lower() for k, v in forms.get("slang", {}).items()}
         self._roots = frozenset(r.lower() for r in forms.get("roots", []))
+        # The lexicon features and the risk rules ask about the same utterance several times; a small
+        # bounded cache keeps the word-form work from multiplying (pure functions of the text).
+        self._canonical_cached = lru_cache(maxsize=1024)(
+            lambda text: canonical_forms(text, self._slang, self._roots)
+        )
+        self._risk_hits_cached = lru_cache(maxsize=1024)(self._risk_hits_uncached)
         scr = risk["screening"]
         self.screening_window = int(scr["window"])
         self._screen_q = {f: _compile(p) for f, p in scr["question"].items()}
@@ -328,7 +334,7 @@ class Lexicon:
 
     def canonical(self, text: str) -> str:
         """``text`` with word-form variants unified ("gue pengen ngehajar" -> "gue pengen hajar")."""
-        return canonical_forms(text, self._slang, self._roots)
+        return self._canonical_cached(text)
 
     def has_negation(self, text: str) -> bool:
         return bool(_NEGATION.search(self.canonical(text)))
@@ -350,6 +356,9 @@ class Lexicon:
     def risk_hits(self, text: str) -> list[RiskHit]:
         """Risk phrases in ``text`` after removing the near-miss idioms (exclusions), searched in the
         lower-cased text and in its canonical word forms (a hit in either counts)."""
+        return list(self._risk_hits_cached(text))
+
+    def _risk_hits_uncached(self, text: str) -> tuple[RiskHit, ...]:
         forms = [normalize(text)]
         canon = self.canonical(text)
         if canon != forms[0]:
@@ -365,7 +374,7 @@ class Lexicon:
                 if m:
                     hits.append(RiskHit(flag, tier, m.group(0).strip()))
                     break
-        return hits
+        return tuple(hits)
 
     def is_acknowledgement(self, text: str) -> bool:
         """A short reply that carries no content of its own ("Iya, Bu.", "Oh gitu", "Iya, Bu, di kamar.")."""
