@@ -76,13 +76,39 @@ def _guess_language(transcript: Transcript) -> str:
 
 
 def _risk_list(utterances: Sequence[LabelledUtterance]) -> list[dict]:
-    """One entry per flag per utterance, in transcript order (utterance = 1-based number)."""
+    """One entry per flag per utterance, in transcript order (utterance = 1-based number): the line
+    that carries the sign, why it was flagged (``basis``: phrase / screening / weak / classifier, and
+    ``evidence``: the phrase or the screening question) and the counselor turn just before it."""
     order = taxonomy().flags
-    return [
-        {"flag": flag, "utterance": number(u), "text": u.text}
-        for u in utterances
-        for flag in sorted(u.flags, key=lambda f: order.index(f) if f in order else len(order))
-    ]
+    out = []
+    last_counselor: LabelledUtterance | None = None
+    for u in utterances:
+        if u.speaker == "counselor":
+            last_counselor = u
+            continue
+        why = _flag_evidence(u.evidence)
+        for flag in sorted(u.flags, key=lambda f: order.index(f) if f in order else len(order)):
+            entry: dict = {"flag": flag, "utterance": number(u), "text": u.text}
+            if flag in why:  # a model that gives no evidence (an older artifact) leaves these out
+                entry["basis"], entry["evidence"] = why[flag]
+            entry["counselor_turn"] = (
+                {"utterance": number(last_counselor), "text": last_counselor.text}
+                if last_counselor is not None else None
+            )
+            out.append(entry)
+    return out
+
+
+def _flag_evidence(evidence: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """'flag:risk_self:phrase:"pengen mati"' -> {"risk_self": ("phrase", "pengen mati")}."""
+    out: dict[str, tuple[str, str]] = {}
+    for e in evidence:
+        if not e.startswith("flag:"):
+            continue
+        parts = e[len("flag:"):].split(":", 2)
+        if len(parts) == 3:
+            out.setdefault(parts[0], (parts[1], parts[2].strip().strip('"')))
+    return out
 
 
 # --- the trainee's own labels -----------------------------------------------------

@@ -496,6 +496,17 @@ def _eval_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="train on the corpus minus held-out sessions, report on them by language",
     )
+    p.add_argument(
+        "--risk",
+        action="store_true",
+        help="risk flags: recall and precision with 95%% Wilson intervals on the frozen risk evaluation set "
+        "(DATA: other risk evaluation files) and on the held-out sessions",
+    )
+    p.add_argument(
+        "--risk-cv",
+        action="store_true",
+        help="risk flags: grouped cross-validation on the training part that chooses the detector's settings",
+    )
     p.add_argument("--lang", choices=("id", "en"), help="only sessions in this language")
     p.add_argument("--seed", type=int, default=0, help="split seed / random_state for --held-out (default 0)")
     p.add_argument("--folds", type=int, default=5, help="folds for --cv-annomi (default 5)")
@@ -515,6 +526,10 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         args = _eval_parser().parse_args(list(argv) if argv is not None else None)
         if args.folds < 2:
             raise UsageError("jalin evaluate: --folds must be at least 2")
+        if args.risk or args.risk_cv:
+            if sum(map(bool, (args.risk, args.risk_cv, args.held_out, args.cv_annomi))) > 1:
+                raise UsageError("jalin evaluate: --risk, --risk-cv, --held-out and --cv-annomi cannot be combined")
+            return _risk_main(args)
         if args.held_out:
             if args.cv_annomi:
                 raise UsageError("jalin evaluate: --held-out and --cv-annomi cannot be combined")
@@ -599,6 +614,53 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         msg = exc.message("en") if hasattr(exc, "message") else str(exc)
         print(f"jalin evaluate: {msg}", file=sys.stderr)
         return 1
+
+
+def _risk_main(args) -> int:
+    """``--risk-cv`` / ``--risk`` (issue #11); errors propagate to ``evaluate_main``."""
+    from .model import load_model
+    from .model.embed import Embedder
+    from .risk_eval import format_cv, format_scores, load_risk_eval, risk_cv, risk_frozen, risk_held_out
+
+    emb = Embedder(args.backend, cache_dir=args.cache_dir)
+    if args.risk_cv:
+        rows = load_corpus(args.data or None)
+        train, _ = held_out_split(rows, seed=args.seed)
+        if args.lang:
+            train = [r for r in train if r.get("lang", "id") == args.lang]
+        log = (lambda m: print(m, file=sys.stderr)) if not args.json else None
+        res = risk_cv(train, embedder=emb, folds=args.folds, seed=args.seed, log=log)
+        if args.cache_dir:
+            emb.save_cache()
+        _print(res, args.json, format_cv(res))
+        return 0
+    items = load_risk_eval(args.data or None)
+    if args.lang:
+        items = [i for i in items if i.get("lang", "id") == args.lang]
+        if not items:
+            raise UsageError(f"jalin evaluate: no risk evaluation items in language {args.lang!r}")
+    model = load_model(args.model)
+    frozen = risk_frozen(model, items)
+    rows = load_corpus(None)
+    if args.lang:
+        rows = [r for r in rows if r.get("lang", "id") == args.lang]
+    held = risk_held_out(rows, seed=args.seed, embedder=emb)
+    if args.cache_dir:
+        emb.save_cache()
+    res = {"model_version": model.version, "frozen": frozen, "held_out": held}
+    text = [f"model {model.version}", "===== frozen risk evaluation set ====="]
+    for lang, s in frozen["by_language"].items():
+        text.append(format_scores(f"language {lang}", s))
+    text.append(format_scores("all", frozen["all"]))
+    text.append(
+        f"===== {held['mode']}: detector trained on {held['train_sessions']} sessions, "
+        f"tested on {held['test_sessions']} ====="
+    )
+    for lang, s in held["by_language"].items():
+        text.append(format_scores(f"language {lang}", s))
+    text.append(format_scores("all", held["all"]))
+    _print(res, args.json, "\n".join(text))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

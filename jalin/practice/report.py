@@ -3,6 +3,7 @@ label corrections and (for a review) the supervisor's comments. Pure data for th
 
 from __future__ import annotations
 
+from jalin.analysis.report.common import SAFETY_STEPS, risk_lines, ui
 from jalin.analysis.taxonomy import taxonomy
 
 
@@ -83,8 +84,9 @@ def build_report(job, *, lang: str, corrections=(), comments=(), case_tasks=froz
             for d in student.get("disagreements", [])]}
     return {
         "rows": rows,
-        "risk": [{"flag": tax.name("flag", r["flag"], lang), "utterance": r["utterance"], "text": r.get("text", "")}
-                 for r in report.get("risk", [])],
+        "risk": risk_lines(report.get("risk", []), lang),
+        "risk_ui": {key: ui(key, lang) for key in ("risk_lines_intro", "risk_why", "risk_prompt", "safety_title")},
+        "safety_steps": SAFETY_STEPS[lang if lang in SAFETY_STEPS else "id"],
         "metrics": key_metrics, "groups": groups, "feedback": feedback,
         "tasks_done": [tax.name("task", t["id"], lang) for t in tasks_done],
         "suggestions": suggestions, "student": student,

@@ -120,8 +120,10 @@ def test_analyze_with_a_given_model() -> None:
     assert [t.id for t in result.tasks_done][:2] == ["rapport", "structuring"]
     assert "referral" not in result.tasks_missed
     assert result.risk == [
-        {"flag": "risk_self", "utterance": 7, "text": utts[6].text},
-        {"flag": "risk_self", "utterance": 9, "text": utts[8].text},
+        {"flag": "risk_self", "utterance": 7, "text": utts[6].text,
+         "counselor_turn": {"utterance": 6, "text": utts[5].text}},
+        {"flag": "risk_self", "utterance": 9, "text": utts[8].text,
+         "counselor_turn": {"utterance": 8, "text": utts[7].text}},
     ]
     assert result.feedback[0]["kind"] == "risk"
     assert result.metrics["utterances"] == len(utts)

@@ -92,7 +92,7 @@ def test_risk_detector_answer_to_screening_question() -> None:
         ]
     )
     out = det.predict(recs)
-    assert out[1][0] == ["risk_self"] and "risk question" in out[1][1][0]
+    assert out[1][0] == ["risk_self"] and out[1][1][0].startswith("risk_self:screening:")
     assert out[3][0] == []
     assert out[0][0] == [] and out[4][0] == []
 
@@ -100,7 +100,7 @@ def test_risk_detector_answer_to_screening_question() -> None:
 def test_risk_detector_lexicon_without_classifier() -> None:
     det = RiskDetector().fit(_records([("counselee", "a")]), [[]])
     out = det.predict(_records([("counselee", "Mending aku nggak ada."), ("counselee", "Mati gaya banget.")]))
-    assert out[0][0] == ["risk_self"] and out[0][1][0].startswith("risk_self:indirect")
+    assert out[0][0] == ["risk_self"] and out[0][1][0].startswith("risk_self:phrase:")
     assert out[1][0] == []
 
 

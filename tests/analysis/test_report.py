@@ -52,7 +52,7 @@ def test_json_top_level_is_exactly_the_schema(weak: AnalysisResult) -> None:
     data = to_json(weak)
     assert list(data) == ["schema", "language", "source", "model_version", "utterances", "tasks", "metrics",
                           "feedback", "risk", "student_labels"]
-    assert data["schema"] == SCHEMA_VERSION == "jalin.analysis/1"
+    assert data["schema"] == SCHEMA_VERSION == "jalin.analysis/1.1"
     assert data["language"] == "id" and data["source"] == "weak.txt" and data["model_version"] == "fake-1"
 
 
@@ -96,7 +96,9 @@ def test_schema_enums_follow_the_taxonomy(schema: dict) -> None:
 
 def test_json_risk_and_student_labels(risk: AnalysisResult, weak: AnalysisResult) -> None:
     assert to_json(risk)["risk"][0] == {"flag": "risk_self", "utterance": 7,
-                                        "text": "Yeah. Honestly sometimes I think everyone would be better off without me."}
+                                        "text": "Yeah. Honestly sometimes I think everyone would be better off without me.",
+                                        "counselor_turn": {"utterance": 6,
+                                                           "text": "Sounds like everything feels heavy right now."}}
     assert to_json(risk)["student_labels"] is None
     student = to_json(weak)["student_labels"]
     assert student["labelled"] == 8 and student["mapped"] == 7

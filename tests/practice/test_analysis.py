@@ -60,6 +60,11 @@ def test_job_lifecycle_progress_and_result(client, owner, transcript):
     assert "Re-run with the current model" in page
     assert 'class="tag grp-reflection"' in page  # technique labels coloured by group
     assert "Risk flags" in page and page.index("Risk flags") < page.index('id="u1"')
+    # the alert names the flagged line with the counselor turn before it, then the safety steps
+    alert_html = page[page.index("Risk flags"):page.index('id="u1"')]
+    assert "Counselor (utterance 3)" in alert_html and 'href="#u4"' in alert_html
+    assert "never a diagnosis" in alert_html and "Safety steps" in alert_html
+    assert alert_html.index("Counselor (utterance 3)") < alert_html.index('href="#u4"') < alert_html.index("Safety steps")
     utterances = job.result["report"]["utterances"]
     for u in utterances:
         if u["group"] == "resistance":  # counselee resistance is marked
@@ -67,6 +72,7 @@ def test_job_lifecycle_progress_and_result(client, owner, transcript):
         assert f'class="stage-band stage-{u["stage"]}"' in page  # stage bands
     assert any(u["group"] == "resistance" for u in utterances)  # "Tidak tahu bu." is reluctance
     indonesian = _page(client, transcript.session, "id").content.decode()
+    assert "Langkah keselamatan" in indonesian and "bukan diagnosis" in indonesian
     assert job.result["feedback"]["id"][0]["text"][:30] in indonesian.replace("&quot;", '"')
     # the risk flag raised the same alert as a critical measure answer, naming the utterance
     alert = Alert.objects.get(case=transcript.session.case, source="transcript")

@@ -94,3 +94,27 @@ def test_session_report_lists_techniques_with_the_counselors_corrections(client,
                            new_label="closed_question", job=transcript.jobs.get())
     html = client.get(reverse("report_session", args=[session.pk])).content.decode()
     assert "closed question" in html and "open question" not in html
+
+
+@pytest.mark.parametrize("with_evidence", [True, False])  # False: a report stored as jalin.analysis/1
+def test_analysis_report_alert_names_the_line_its_counselor_turn_and_the_safety_steps(
+        client, owner, analysed, with_evidence):
+    from jalin.practice.models import AnalysisJob
+
+    session, transcript = analysed
+    job = AnalysisJob.objects.get(transcript=transcript)
+    entry = {"flag": "abuse", "utterance": 2, "text": "Nilai saya turun."}
+    if with_evidence:
+        entry |= {"basis": "phrase", "evidence": "nilai saya turun",
+                  "counselor_turn": {"utterance": 1, "text": "Selamat pagi, apa yang ingin kamu ceritakan?"}}
+    job.result["report"]["risk"] = [entry]
+    job.save(update_fields=["result"])
+    client.force_login(owner)
+    client.post(reverse("set_language"), {"language": "en"})
+    html = client.get(reverse("report_session_analysis", args=[session.pk])).content.decode()
+    alert = html[html.index('class="risk"'):html.index("</section>", html.index('class="risk"'))]
+    assert "Utterance 2" in alert and "never a diagnosis" in alert and "Safety steps" in alert
+    assert ("Counselor (utterance 1)" in alert) is with_evidence
+    if with_evidence:
+        assert alert.index("Counselor (utterance 1)") < alert.index("Utterance 2") < alert.index("Safety steps")
+        assert "phrase “nilai saya turun”" in alert

@@ -44,7 +44,7 @@ DEFAULT_PARAMS: dict[str, dict] = {
     "counselee": {"C": 1.0, "use_own_prev": True},
     "stages": {"C": 1.0, "switch_penalty": 3.0},
     "tasks": {"C": 0.5},
-    "risk": {"C": 1.0},
+    "risk": {"C": 1.0, "context": True, "threshold": 0.7, "weak_threshold": 0.5},  # jalin evaluate --risk-cv
 }
 
 _STAGE_WORDS = {

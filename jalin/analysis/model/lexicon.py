@@ -20,6 +20,7 @@ __all__ = [
     "INTENSITY",
     "Lexicon",
     "RiskHit",
+    "canonical_forms",
     "lexicon",
     "normalize",
 ]
@@ -59,6 +60,104 @@ def normalize(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = _SQUEEZE.sub(r"\1\1", text)
     return _SPACE.sub(" ", text).strip()
+
+
+_NEGATION = re.compile(
+    r"\b(nggak|tidak|bukan|belum|no|not|never|nope|don't|didn't|haven't|wasn't|isn't)\b"
+)
+_SENTENCE = re.compile(r"(?<=[.?!])\s+")
+_QUESTION_START = re.compile(
+    r"^\W*(apakah|apa (kamu|anda|adik)|pernah|adakah|sudahkah|kamu pernah|kamu masih|anda pernah|seberapa|kapan"
+    r"|are you|have you|do you|did you|is (he|she|someone|anyone|your)|does|has (he|she|anyone|someone)"
+    r"|how (often|would)|when was|were you)\b"
+)
+_OPEN_QUESTION = re.compile(
+    r"^\W*(\"[^\"]*\"\s*)?(apa yang|apa sih|gimana|bagaimana|kenapa|mengapa|ceritakan|coba ceritakan|what|why|tell me"
+    r"|how (do|did|does) (you|it|that) feel)\b|.*\b(maksudnya|what do you mean)\b"
+)
+_ELONGATION = re.compile(r"([a-z])\1{2,}")
+_REDUP_DIGIT = re.compile(r"\b([a-z]{3,})2\b")
+_TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f']+(?:-[a-z0-9\u00c0-\u024f']+)*")
+# Indonesian active (nasal) prefixes: what the prefix can hide of the root's first letter.
+_NASAL = (
+    ("menge", ("",)),
+    ("meng", ("", "k")),
+    ("meny", ("s", "c")),
+    ("mem", ("p", "")),
+    ("men", ("t", "")),
+    ("me", ("",)),
+    ("nge", ("",)),
+    ("ng", ("", "k")),
+    ("ny", ("s", "c")),
+    ("m", ("p",)),
+    ("n", ("t",)),
+)
+_ROOT_SUFFIX = ("kan", "in", "an", "i", "")
+
+
+def _reduce_reduplication(token: str) -> str:
+    """'pukul-pukul' -> 'pukul', 'dipukul-pukul' -> 'dipukul', 'pukul-pukulan' -> 'pukulan'."""
+    if "-" not in token:
+        return token
+    a, _, b = token.partition("-")
+    if a == b or b.startswith(a):
+        return b
+    if a.endswith(b):
+        return a
+    for suffix in ("in", "an", "kan", "i", "nya"):
+        if b.endswith(suffix) and a.endswith(b[: -len(suffix)]) and len(b) > len(suffix) + 2:
+            return a + suffix
+    return token
+
+
+def canonical_forms(text: str, slang: dict[str, str], roots: frozenset[str]) -> str:
+    """The utterance with word-form variants unified (see ``word_forms`` in risk.json)."""
+    t = unicodedata.normalize("NFKC", text or "").lower()
+    t = t.replace("\u2019", "'").replace("\u2018", "'")
+    t = _ELONGATION.sub(r"\1", t)
+    t = _REDUP_DIGIT.sub(r"\1", t)
+    out: list[str] = []
+    pos = 0
+    tokens = list(_TOKEN.finditer(t))
+    for k, m in enumerate(tokens):
+        out.append(t[pos : m.start()])
+        pos = m.end()
+        tok = _reduce_reduplication(m.group(0))
+        tok = slang.get(tok, tok)
+        tok = _to_root(tok, roots)
+        # a loose "di" before a root verb ("di pukul") is the passive prefix typed apart
+        if tok == "di" and k + 1 < len(tokens) and _stem(_reduce_reduplication(tokens[k + 1].group(0)), roots):
+            out.append(tok)
+            pos = tokens[k + 1].start()  # drop the space: the root follows right after "di"
+            continue
+        out.append(tok)
+    out.append(t[pos:])
+    return _SPACE.sub(" ", "".join(out)).strip()
+
+
+def _stem(token: str, roots: frozenset[str]) -> str | None:
+    for suffix in _ROOT_SUFFIX:
+        base = token[: -len(suffix)] if suffix else token
+        if suffix and not token.endswith(suffix):
+            continue
+        if base in roots:
+            return base
+    return None
+
+
+def _to_root(token: str, roots: frozenset[str]) -> str:
+    """'ngehajar' -> 'hajar', 'nusuk' -> 'tusuk', 'nyiksain' -> 'siksa'; other tokens unchanged."""
+    if len(token) < 4 or " " in token or token.startswith(("di", "ke", "ter", "ber")):
+        return token
+    for prefix, restore in _NASAL:
+        if not token.startswith(prefix):
+            continue
+        rest = token[len(prefix) :]
+        for first in restore:
+            root = _stem(first + rest, roots)
+            if root is not None and len(root) >= 4:
+                return root
+    return token
 
 
 @dataclass(frozen=True)
@@ -119,10 +218,20 @@ class Lexicon:
                 pats = risk[flag]["id"].get(tier, []) + risk[flag]["en"].get(tier, [])
                 self._risk[(flag, tier)] = _compile(pats)
         self._exclusions = _compile(risk["exclusions"]["id"] + risk["exclusions"]["en"])
+        forms = risk.get("word_forms", {})
+        self._slang: dict[str, str] = {k.lower(): v.lower() for k, v in forms.get("slang", {}).items()}
+        self._roots = frozenset(r.lower() for r in forms.get("roots", []))
+        # The lexicon features and the risk rules ask about the same utterance several times; a small
+        # bounded cache keeps the word-form work from multiplying (pure functions of the text).
+        self._canonical_cached = lru_cache(maxsize=1024)(
+            lambda text: canonical_forms(text, self._slang, self._roots)
+        )
+        self._risk_hits_cached = lru_cache(maxsize=1024)(self._risk_hits_uncached)
         scr = risk["screening"]
         self.screening_window = int(scr["window"])
         self._screen_q = {f: _compile(p) for f, p in scr["question"].items()}
         self._screen_follow = _compile(scr["followup"])
+        self.acknowledgement_max_tokens = int(scr.get("acknowledgement_max_tokens", 4))
         self._affirm = re.compile(scr["affirmative"])
         self._deny = re.compile(scr["negative"])
 
@@ -193,32 +302,84 @@ class Lexicon:
             return []
         return [m.group(0).strip() for m in self._exclusions.finditer(normalize(text))]
 
+    def _questions(self, text: str) -> list[str]:
+        """The sentences of ``text`` that ask something: end in '?' or open like a question (speech
+        recognition drops question marks). A summary or a remark that mentions risk asks nothing."""
+        out = []
+        for sentence in _SENTENCE.split(normalize(text)):
+            sentence = sentence.strip()
+            if sentence and (sentence.endswith("?") or _QUESTION_START.match(sentence)):
+                out.append(sentence)
+        return out
+
     def screening_flags(self, text: str) -> list[str]:
-        """Flags a counselor utterance screens for ("Pernah terpikir bunuh diri?" -> ["risk_self"])."""
-        t = normalize(text)
-        return [f for f, rx in self._screen_q.items() if rx is not None and rx.search(t)]
+        """Flags a counselor utterance asks about directly ("Pernah terpikir bunuh diri?" -> ["risk_self"])."""
+        found: list[str] = []
+        for q in self._questions(text):
+            if _OPEN_QUESTION.match(q):  # "Apa yang terjadi sebelum kamu melukai diri?" asks no yes/no
+                continue
+            forms = (q, self.canonical(q))
+            found += [f for f, rx in self._screen_q.items()
+                      if f not in found and rx is not None and any(rx.search(t) for t in forms)]
+        return found
 
     def is_followup_question(self, text: str) -> bool:
-        return self._screen_follow is not None and bool(self._screen_follow.search(normalize(text)))
+        """A C-SSRS-style follow-up ("Sudah ada rencana?", "Obatnya masih ada?", "How often?")."""
+        return self._screen_follow is not None and any(self._screen_follow.search(q) for q in self._questions(text))
 
     def is_affirmative(self, text: str) -> bool:
         """Starts like a 'yes' answer ("Pernah.", "Masih, Bu.", "Yes, sometimes") and not like a denial."""
         t = normalize(text)
         return bool(self._affirm.search(t)) and not self._deny.search(t)
 
+    def canonical(self, text: str) -> str:
+        """``text`` with word-form variants unified ("gue pengen ngehajar" -> "gue pengen hajar")."""
+        return self._canonical_cached(text)
+
+    def has_negation(self, text: str) -> bool:
+        return bool(_NEGATION.search(self.canonical(text)))
+
+    def echoes(self, phrase: str, question: str) -> bool:
+        """The risk phrase repeats the words of ``question`` (the counselee echoes it)."""
+        words = [w for w in _WORD.findall(phrase) if len(w) > 3]
+        q = f"{normalize(question)} {self.canonical(question)}"
+        return bool(words) and all(w in q for w in words)
+
+    def is_denial(self, text: str) -> bool:
+        """A 'no' answer: a sentence starts with a denial ("Nggak, Bu.", "Bunuh diri? Nggak lah.",
+        "No, never.") and the first sentence is not a 'yes'."""
+        sentences = [x.strip() for x in _SENTENCE.split(normalize(text)) if x.strip()]
+        if not sentences or self._affirm.search(sentences[0]):
+            return False
+        return any(self._deny.search(x) for x in sentences)
+
     def risk_hits(self, text: str) -> list[RiskHit]:
-        """Risk phrases in ``text`` after removing the near-miss idioms (exclusions)."""
-        t = normalize(text)
+        """Risk phrases in ``text`` after removing the near-miss idioms (exclusions), searched in the
+        lower-cased text and in its canonical word forms (a hit in either counts)."""
+        return list(self._risk_hits_cached(text))
+
+    def _risk_hits_uncached(self, text: str) -> tuple[RiskHit, ...]:
+        forms = [normalize(text)]
+        canon = self.canonical(text)
+        if canon != forms[0]:
+            forms.append(canon)
         if self._exclusions is not None:
-            t = self._exclusions.sub(" \u2205 ", t)
+            forms = [self._exclusions.sub(" \u2205 ", t) for t in forms]
         hits: list[RiskHit] = []
         for (flag, tier), rx in self._risk.items():
             if rx is None:
                 continue
-            m = rx.search(t)
-            if m:
-                hits.append(RiskHit(flag, tier, m.group(0).strip()))
-        return hits
+            for t in forms:
+                m = rx.search(t)
+                if m:
+                    hits.append(RiskHit(flag, tier, m.group(0).strip()))
+                    break
+        return tuple(hits)
+
+    def is_acknowledgement(self, text: str) -> bool:
+        """A short reply that carries no content of its own ("Iya, Bu.", "Oh gitu", "Iya, Bu, di kamar.")."""
+        toks = self._tokens(text)
+        return len(toks) <= self.acknowledgement_max_tokens
 
     # --- numeric features -----------------------------------------------------------
     @property

@@ -1,21 +1,32 @@
-"""Risk flags (risk_self, risk_others, abuse): lexicon rules + a classifier, tuned for recall.
+"""Risk flags (risk_self, risk_others, abuse) on the counselee line that carries the sign.
 
-Decision per counselee utterance and flag:
-- a *direct* or *indirect* lexicon phrase (after removing near-miss idioms such as
-  "mati gaya", "capek sama tugas", "I'm dying to see", "this exam killed me") -> flag;
-- an affirmative answer right after a counselor's risk-screening question -> flag;
-- a *weak* cue ("memar", "revenge", "scared to go home") -> flag if the classifier gives at
-  least ``weak_threshold`` (0.3);
-- otherwise the classifier alone flags at ``threshold`` (0.5), but only where the text
-  contains no near-miss idiom. The thresholds were chosen by GroupKFold on the training
-  part with the classifier alone (lexicon off), because the lexicon itself was written
-  from the training examples and would make a joint estimate optimistic.
-Counselor utterances never carry flags (a counselor asking about risk is not a risk sign).
+Built for recall, and for pointing at the right line (issue #11). Per counselee utterance and flag:
+
+1. **phrase**: a *direct* or *indirect* lexicon phrase (``risk.json``) found in the utterance, in its
+   lower-cased text or in its canonical word forms (``Lexicon.canonical``: nge-/ng-/ny-/di- forms,
+   reduplication, elongation, slang and common typos unified), after near-miss idioms ("mati gaya",
+   "this exam killed me") have been removed -> flag;
+2. **screening answer**: the counselor asked a *direct* risk-screening question within the last two
+   turns ("Pernah terpikir bunuh diri?", or a C-SSRS follow-up such as "Sudah ada rencana?" while that
+   flag was raised in the last few utterances) and this line is not a denial and either affirmative
+   ("Pernah.", "Iya, Bu.") or more than a bare acknowledgement -> flag; a "yes" to the direct question
+   is itself the sign. A generic question ("Kamu biasanya main sama siapa?") never passes a flag on;
+3. **weak cue** ("memar", "obat tidur", "revenge") -> flag when the classifier gives the flag at least
+   ``weak_threshold``;
+4. **classifier** alone -> flag at ``threshold``, only on lines longer than an acknowledgement and
+   without a near-miss idiom (``threshold > 1`` switches this path off).
+
+An acknowledgement ("Iya, Bu.", "Oh gitu") is only ever flagged as a screening answer: it never
+inherits a flag from the topic of the conversation. Every flag carries its evidence: the phrase, the
+screening question, the weak cue or the classifier's probability. Thresholds, ``context`` and the
+classifier's C are chosen by grouped cross-validation on the training corpus
+(``jalin evaluate --risk-cv``, ``jalin.analysis.risk_eval``). Counselor utterances never carry flags.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -24,17 +35,31 @@ from sklearn.linear_model import LogisticRegression
 from .lexicon import lexicon
 from .tasks import dense_features
 
-__all__ = ["FLAGS", "RiskDetector"]
+__all__ = ["FLAGS", "RiskDetector", "RiskEvidence"]
 
 FLAGS = ("risk_self", "risk_others", "abuse")
+SCREENING_TURNS = 2  # a screening question counts for the next two turns
+
+
+@dataclass(frozen=True)
+class RiskEvidence:
+    """Why a line was flagged. ``basis``: phrase / screening / weak / classifier."""
+
+    flag: str
+    basis: str
+    detail: str  # the phrase, the screening question, or "p=0.83"
+
+    def as_string(self) -> str:
+        return f'{self.flag}:{self.basis}:"{self.detail}"'
 
 
 class RiskDetector(BaseEstimator):
     def __init__(
         self,
         C: float = 1.0,
-        threshold: float = 0.5,
+        threshold: float = 0.9,
         weak_threshold: float = 0.3,
+        context: bool = True,
         min_positive: int = 5,
         max_iter: int = 500,
         random_state=0,
@@ -42,16 +67,20 @@ class RiskDetector(BaseEstimator):
         self.C = C
         self.threshold = threshold
         self.weak_threshold = weak_threshold
+        self.context = context
         self.min_positive = min_positive
         self.max_iter = max_iter
         self.random_state = random_state
+
+    def _features(self, X: Sequence[dict]) -> np.ndarray:
+        return dense_features(X, context=getattr(self, "context", True))
 
     def fit(self, X: Sequence[dict], Y: Sequence[Sequence[str]]):
         """``X``: records (counselee lines are used), ``Y``: the flag list of each record."""
         idx = [i for i, r in enumerate(X) if r["speaker"] == "counselee"]
         self.models_: dict[str, LogisticRegression] = {}
         if idx:
-            F = dense_features([X[i] for i in idx])
+            F = self._features([X[i] for i in idx])
             for flag in FLAGS:
                 y = np.array([flag in Y[i] for i in idx])
                 if y.sum() >= self.min_positive:
@@ -68,7 +97,7 @@ class RiskDetector(BaseEstimator):
         P = np.zeros((len(X), len(FLAGS)))
         idx = [i for i, r in enumerate(X) if r["speaker"] == "counselee"]
         if idx and self.models_:
-            F = dense_features([X[i] for i in idx])
+            F = self._features([X[i] for i in idx])
             for j, flag in enumerate(FLAGS):
                 m = self.models_.get(flag)
                 if m is not None:
@@ -76,46 +105,114 @@ class RiskDetector(BaseEstimator):
         return P
 
     def predict(self, X: Sequence[dict]) -> list[tuple[list[str], list[str]]]:
-        """Per record: (flags, evidence strings). ``X`` is one conversation in order (the screening
-        rule looks back a few utterances)."""
+        """Per record: (flags, evidence strings ``flag:basis:"detail"``). ``X`` is one conversation in
+        order (the screening rule looks back two turns)."""
+        return [
+            (flags, [e.as_string() for e in ev])
+            for flags, ev in self.decide(X, self.predict_proba(X))
+        ]
+
+    def line_facts(self, X: Sequence[dict]) -> list[dict | None]:
+        """What the rules need to know about each counselee line that does not depend on thresholds
+        (computed once; cross-validation reuses it for every threshold)."""
         lex = lexicon()
-        P = self.predict_proba(X)
-        out: list[tuple[list[str], list[str]]] = []
-        context: list[tuple[int, set[str]]] = []  # (index, flags talked about) for the last few utterances
+        facts: list[dict | None] = []
         for i, r in enumerate(X):
-            context = [(k, f) for k, f in context if i - k <= lex.screening_window]
             if r["speaker"] != "counselee":
-                asked = set(lex.screening_flags(r["text"]))
-                asked |= {h.flag for h in lex.risk_hits(r["text"]) if h.tier != "weak"}
-                if asked:
-                    context.append((i, asked))
+                # a direct screening question opens the topic for its C-SSRS follow-ups
+                asks = lex.screening_flags(r["text"])
+                facts.append({"asks": set(asks)} if asks else None)
+                continue
+            text = r["text"]
+            hits = lex.risk_hits(text)
+            negated = lex.has_negation(text)
+            if hits and negated:
+                # "Bunuh diri? Nggak lah, Bu": a denial that echoes the counselor's question is no sign
+                asked_texts = [X[k]["text"] for k in range(max(0, i - SCREENING_TURNS), i)
+                               if X[k]["speaker"] == "counselor"]
+                hits = [h for h in hits if not any(lex.echoes(h.phrase, q) for q in asked_texts)]
+            short = lex.is_acknowledgement(text)
+            denial = lex.is_denial(text)
+            direct, followups = self._screening(X, i, lex)
+            facts.append({
+                "hits": hits,
+                "direct": direct,
+                "followups": followups,
+                "short": short,
+                "answered": lex.is_affirmative(text) or (not short and not denial),
+                # a "no" to a screening question is not overruled by the classifier or a weak cue
+                "denied": denial and bool(direct or followups),
+                "near_miss": bool(lex.near_misses(text)),
+            })
+        return facts
+
+    def decide(
+        self,
+        X: Sequence[dict],
+        P: np.ndarray,
+        *,
+        facts: list[dict | None] | None = None,
+        threshold: float | None = None,
+        weak_threshold: float | None = None,
+    ) -> list[tuple[list[str], list[RiskEvidence]]]:
+        """The decision rules over classifier probabilities ``P`` (cross-validation reuses ``facts``
+        and ``P`` with other thresholds)."""
+        lex = lexicon()
+        facts = self.line_facts(X) if facts is None else facts
+        threshold = self.threshold if threshold is None else threshold
+        weak_threshold = self.weak_threshold if weak_threshold is None else weak_threshold
+        out: list[tuple[list[str], list[RiskEvidence]]] = []
+        raised: list[tuple[int, set[str]]] = []  # (index, flags raised) for the follow-up rule
+        for i, fact in enumerate(facts):
+            raised = [(k, f) for k, f in raised if i - k <= lex.screening_window]
+            if fact is None or "asks" in fact:
+                if fact is not None:
+                    raised.append((i, fact["asks"]))
                 out.append(([], []))
                 continue
-            hits = lex.risk_hits(r["text"])
-            # flags asked about by the counselor just before, if this answer is a "yes"
-            answered: set[str] = set()
-            if r["prev_speaker"] == "counselor" and lex.is_affirmative(r["text"]):
-                answered = set(lex.screening_flags(r["prev_text"]))
-                if lex.is_followup_question(r["prev_text"]):
-                    answered |= {f for _, fs in context for f in fs}
+            asked = dict(fact["direct"])
+            for k, question in fact["followups"]:  # "Sudah ada rencana?" asks about what was raised before it
+                for k2, fs in raised:
+                    if k2 < k:
+                        for flag in fs:
+                            asked.setdefault(flag, question)
             flags: list[str] = []
-            evidence: list[str] = []
+            evidence: list[RiskEvidence] = []
             for j, flag in enumerate(FLAGS):
-                strong = [h for h in hits if h.flag == flag and h.tier in ("direct", "indirect")]
-                weak = [h for h in hits if h.flag == flag and h.tier == "weak"]
+                strong = [h for h in fact["hits"] if h.flag == flag and h.tier in ("direct", "indirect")]
+                weak = [h for h in fact["hits"] if h.flag == flag and h.tier == "weak"]
                 if strong:
-                    flags.append(flag)
-                    evidence.append(f'{flag}:{strong[0].tier}:"{strong[0].phrase}"')
-                elif flag in answered:
-                    flags.append(flag)
-                    evidence.append(f"{flag}:answer to a risk question")
-                elif weak and P[i, j] >= self.weak_threshold:
-                    flags.append(flag)
-                    evidence.append(f'{flag}:weak:"{weak[0].phrase}" (p={P[i, j]:.2f})')
-                elif P[i, j] >= self.threshold and not lex.near_misses(r["text"]):
-                    flags.append(flag)
-                    evidence.append(f"{flag}:classifier (p={P[i, j]:.2f})")
+                    ev = RiskEvidence(flag, "phrase", strong[0].phrase)
+                elif flag in asked and fact["answered"]:
+                    ev = RiskEvidence(flag, "screening", " ".join(asked[flag].split()))
+                elif fact["denied"]:
+                    continue
+                elif weak and P[i, j] >= weak_threshold:
+                    ev = RiskEvidence(flag, "weak", f"{weak[0].phrase} (p={P[i, j]:.2f})")
+                elif P[i, j] >= threshold and not fact["short"] and not fact["near_miss"]:
+                    ev = RiskEvidence(flag, "classifier", f"p={P[i, j]:.2f}")
+                else:
+                    continue
+                flags.append(flag)
+                evidence.append(ev)
             if flags:
-                context.append((i, set(flags)))
+                raised.append((i, set(flags)))
             out.append((flags, evidence))
         return out
+
+    @staticmethod
+    def _screening(X: Sequence[dict], i: int, lex) -> tuple[dict[str, str], list[tuple[int, str]]]:
+        """Direct screening questions in the last two turns: ({flag: question}, [(index, follow-up)])."""
+        direct: dict[str, str] = {}
+        followups: list[tuple[int, str]] = []
+        for k in range(i - 1, max(-1, i - 1 - SCREENING_TURNS), -1):
+            r = X[k]
+            if r["speaker"] != "counselor":
+                if lex.is_denial(r["text"]):
+                    break  # the question was already answered "no"
+                continue
+            for flag in lex.screening_flags(r["text"]):
+                direct.setdefault(flag, r["text"])
+            if lex.is_followup_question(r["text"]):
+                followups.append((k, r["text"]))
+        return direct, followups

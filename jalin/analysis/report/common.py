@@ -13,13 +13,16 @@ from ..types import AnalysisResult
 __all__ = [
     "GROUP_COLORS",
     "KIND_ORDER",
+    "SAFETY_STEPS",
     "UI",
+    "RiskLine",
     "TaskRow",
     "label_name",
     "lang_of",
     "metric_rows",
     "pct",
     "ratio",
+    "risk_lines",
     "stage_spans",
     "task_rows",
     "ui",
@@ -141,7 +144,90 @@ UI: dict[str, dict[str, str]] = {
     "sum_kappa": {"id": "kappa", "en": "kappa"},
     "sum_utterances": {"id": "ujaran", "en": "utterances"},
     "stage_band": {"id": "{stage}: ujaran {first}–{last}", "en": "{stage}: utterances {first}–{last}"},
+    "risk_lines_intro": {
+        "id": "Ujaran konseli yang memuat tanda, berurutan, masing-masing dengan giliran konselor sebelumnya:",
+        "en": "The counselee lines that carry the sign, in order, each with the counselor turn before it:",
+    },
+    "risk_counselor_before": {"id": "Konselor (ujaran {n})", "en": "Counselor (utterance {n})"},
+    "risk_why": {"id": "Mengapa ditandai", "en": "Why flagged"},
+    "risk_basis_phrase": {"id": "frasa “{e}”", "en": "phrase “{e}”"},
+    "risk_basis_screening": {
+        "id": "jawaban atas pertanyaan skrining “{e}”",
+        "en": "answer to the screening question “{e}”",
+    },
+    "risk_basis_weak": {"id": "isyarat “{e}”, dikuatkan model", "en": "cue “{e}”, confirmed by the model"},
+    "risk_basis_classifier": {"id": "penilaian model ({e})", "en": "model score ({e})"},
+    "risk_prompt": {
+        "id": "Tanda ini adalah ajakan bagi Anda untuk memeriksa ujaran tersebut sekarang, bukan diagnosis.",
+        "en": "A flag is a prompt for you to look at the line now, never a diagnosis.",
+    },
+    "safety_title": {"id": "Langkah keselamatan", "en": "Safety steps"},
 }
+
+# The safety steps of the domain brief, shown with every session that has a flag.
+SAFETY_STEPS: dict[str, tuple[str, ...]] = {
+    "id": (
+        ("Tanyakan langsung dan tenang: apakah konseli berpikir untuk bunuh diri atau menyakiti diri, berniat "
+        "menyakiti orang lain, atau ada yang menyakitinya. Bertanya tidak menanamkan gagasan; jawaban “ya” atas "
+        "pertanyaan langsung sudah merupakan tanda."),
+        ("Susun rencana keselamatan bersama konseli: tanda bahaya, cara menenangkan diri sendiri, orang dan tempat "
+        "yang mengalihkan, orang yang bisa dimintai tolong, layanan profesional yang bisa dihubungi, dan "
+        "menjauhkan sarana (benda tajam, obat, tali, tempat tinggi)."),
+        ("Hari ini juga: konsultasikan dengan supervisor atau koordinator BK; libatkan wali bagi konseli di bawah "
+        "umur, kecuali wali itulah sumber bahayanya; rujuk ke psikolog, puskesmas atau rumah sakit bila perlu. "
+        "Kekerasan terhadap anak dilaporkan ke UPTD PPA atau polisi."),
+        ("Batas kerahasiaan: kerahasiaan mengalah bila ada bahaya bagi konseli atau orang lain. Beri tahu konseli "
+        "siapa yang akan diberi tahu dan mengapa, lalu catat siapa yang diberi tahu, kapan, dan alasannya."),
+    ),
+    "en": (
+        ("Ask directly and calmly whether the counselee is thinking of suicide or of hurting themselves, intends "
+        "to hurt someone, or is being hurt. Asking does not plant the idea; a “yes” to the direct question is "
+        "itself the sign."),
+        ("Write a safety plan with the counselee: warning signs, what they can do alone to cope, people and places "
+        "that distract, people to ask for help, professionals and services to call, and making the means safer "
+        "(blades, medicine, rope, heights)."),
+        ("Today: consult your supervisor or the head of counseling; involve a guardian for a minor unless the "
+        "guardian is the danger; refer to a psychologist, community health centre or hospital where needed. "
+        "Child abuse is reported to the child-protection service (UPTD PPA) or the police."),
+        ("Limits of confidentiality: confidentiality yields when the counselee or someone else is in danger. Tell "
+        "the counselee who will be told and why, and record who was told, when and why."),
+    ),
+}
+
+
+@dataclass
+class RiskLine:
+    """One flagged line as every report shows it (in the report language)."""
+
+    number: int
+    flags: list[str]            # flag names in the report language
+    text: str
+    why: list[str]              # "phrase “pengen mati”", "answer to the screening question “…”"
+    counselor_number: int | None
+    counselor_text: str
+
+
+def risk_lines(risk: Sequence[dict], lang: str) -> list[RiskLine]:
+    """The flagged lines of a report's ``risk`` list in transcript order (one per utterance, all its
+    flags), each with the counselor turn before it and why it was flagged, in ``lang``. Reads reports
+    of schema 1 too (no evidence, no counselor turn)."""
+    tx = taxonomy()
+    lang = lang if lang in ("id", "en") else "id"
+    by_number: dict[int, RiskLine] = {}
+    for r in risk:
+        line = by_number.get(r["utterance"])
+        if line is None:
+            turn = r.get("counselor_turn") or {}
+            line = by_number[r["utterance"]] = RiskLine(
+                number=r["utterance"], flags=[], text=r.get("text", ""), why=[],
+                counselor_number=turn.get("utterance"), counselor_text=turn.get("text", ""))
+        line.flags.append(tx.name("flag", r["flag"], lang))
+        basis, evidence = r.get("basis"), r.get("evidence")
+        if basis in ("phrase", "screening", "weak", "classifier") and evidence:
+            why = ui(f"risk_basis_{basis}", lang).format(e=" ".join(str(evidence).split()))
+            if why not in line.why:
+                line.why.append(why)
+    return [by_number[n] for n in sorted(by_number)]
 
 
 def lang_of(result: AnalysisResult) -> str:

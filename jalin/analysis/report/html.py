@@ -10,11 +10,13 @@ from ..types import AnalysisResult, LabelledUtterance
 from .common import (
     GROUP_COLORS,
     KIND_ORDER,
+    SAFETY_STEPS,
     label_name,
     lang_of,
     metric_rows,
     pct,
     ratio,
+    risk_lines,
     stage_spans,
     task_rows,
     ui,
@@ -34,6 +36,8 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8p
 .meta { color: var(--muted); margin: 0 0 12px; }
 .risk { border: 3px solid #b3261e; background: #fdecea; padding: 12px 16px; border-radius: 6px; margin: 12px 0; }
 .risk h2 { color: #b3261e; border: 0; margin: 0 0 6px; }
+.risk-before, .risk-why { color: #444; font-size: 0.92em; }
+.risk-lines li { margin-bottom: 6px; }
 .feedback li { margin: 6px 0; padding: 6px 10px; border-left: 5px solid var(--line); list-style: none; background: #fafbfc; }
 .feedback ul { padding: 0; }
 .k-risk { border-color: #b3261e !important; background: #fdecea !important; }
@@ -103,14 +107,21 @@ def _header(result: AnalysisResult, lang: str) -> str:
 def _risk(result: AnalysisResult, lang: str) -> str:
     if not result.risk:
         return ""
-    tx = taxonomy()
-    items = "".join(
-        f"<li><strong>{ui('utterance', lang)} {r['utterance']}</strong> ({escape(tx.name('flag', r['flag'], lang))}): "
-        f"“{escape(r['text'])}”</li>"
-        for r in result.risk
-    )
-    return (f'<section class="risk" role="alert"><h2>⚠ {ui("risk_title", lang)}</h2><ul>{items}</ul>'
-            f"<p>{ui('risk_note', lang)}</p></section>")
+    items = []
+    for line in risk_lines(result.risk, lang):
+        before = ""
+        if line.counselor_number is not None:
+            before = (f'<div class="risk-before">{escape(ui("risk_counselor_before", lang).format(n=line.counselor_number))}: '
+                      f"“{escape(line.counselor_text)}”</div>")
+        why = (f'<div class="risk-why">{ui("risk_why", lang)}: {escape("; ".join(line.why))}</div>'
+               if line.why else "")
+        items.append(f'<li>{before}<div><strong>{ui("utterance", lang)} {line.number}</strong> '
+                     f"({escape(', '.join(line.flags))}): “{escape(line.text)}”</div>{why}</li>")
+    steps = "".join(f"<li>{escape(step)}</li>" for step in SAFETY_STEPS[lang])
+    return (f'<section class="risk" role="alert"><h2>⚠ {ui("risk_title", lang)}</h2>'
+            f"<p>{ui('risk_lines_intro', lang)}</p><ol class=\"risk-lines\">{''.join(items)}</ol>"
+            f"<p><strong>{ui('risk_prompt', lang)}</strong></p>"
+            f"<h3>{ui('safety_title', lang)}</h3><ol class=\"safety-steps\">{steps}</ol></section>")
 
 
 def _feedback(result: AnalysisResult, lang: str) -> str:

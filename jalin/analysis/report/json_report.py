@@ -1,4 +1,4 @@
-"""The machine-readable report (schema ``jalin.analysis/1``, docs/analysis-output.schema.json)."""
+"""The machine-readable report (schema ``jalin.analysis/1.1``, docs/analysis-output.schema.json)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ..types import AnalysisResult, LabelledUtterance
 
 __all__ = ["SCHEMA_VERSION", "to_json", "utterance_json"]
 
-SCHEMA_VERSION = "jalin.analysis/1"
+SCHEMA_VERSION = "jalin.analysis/1.1"
 
 
 def utterance_json(u: LabelledUtterance) -> dict[str, Any]:

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from ..taxonomy import taxonomy
 from ..types import AnalysisResult
-from .common import KIND_ORDER, label_name, lang_of, metric_rows, pct, ratio, stage_spans, task_rows, ui
+from .common import (
+    KIND_ORDER,
+    SAFETY_STEPS,
+    label_name,
+    lang_of,
+    metric_rows,
+    pct,
+    ratio,
+    risk_lines,
+    stage_spans,
+    task_rows,
+    ui,
+)
 
 __all__ = ["md_cell", "to_markdown"]
 
@@ -17,12 +29,20 @@ def md_cell(text: str) -> str:
 def _risk(result: AnalysisResult, lang: str) -> list[str]:
     if not result.risk:
         return []
-    tx = taxonomy()
-    lines = [f"> **⚠ {ui('risk_title', lang)}**", ">"]
-    lines += [f"> - {ui('utterance', lang)} {r['utterance']} ({tx.name('flag', r['flag'], lang)}): “{md_cell(r['text'])}”"
-              for r in result.risk]
-    lines += [">", f"> {ui('risk_note', lang)}", ""]
-    return lines
+    lines = [f"> **⚠ {ui('risk_title', lang)}**", ">", f"> {ui('risk_lines_intro', lang)}", ">"]
+    for k, line in enumerate(risk_lines(result.risk, lang), start=1):
+        head = f"> {k}. "
+        if line.counselor_number is not None:
+            lines.append(f"{head}{ui('risk_counselor_before', lang).format(n=line.counselor_number)}: "
+                         f"“{md_cell(line.counselor_text)}”")
+            head = ">    → "
+        lines.append(f"{head}**{ui('utterance', lang)} {line.number}** ({md_cell(', '.join(line.flags))}): "
+                     f"“{md_cell(line.text)}”")
+        if line.why:
+            lines.append(f">    ({ui('risk_why', lang)}: {md_cell('; '.join(line.why))})")
+    lines += [">", f"> **{ui('risk_prompt', lang)}**", ">", f"> **{ui('safety_title', lang)}**", ">"]
+    lines += [f"> {k}. {step}" for k, step in enumerate(SAFETY_STEPS[lang], start=1)]
+    return lines + [""]
 
 
 def _feedback(result: AnalysisResult, lang: str) -> list[str]:

@@ -6,7 +6,19 @@ import textwrap
 
 from ..taxonomy import taxonomy
 from ..types import AnalysisResult
-from .common import KIND_ORDER, label_name, lang_of, metric_rows, pct, ratio, stage_spans, task_rows, ui
+from .common import (
+    KIND_ORDER,
+    SAFETY_STEPS,
+    label_name,
+    lang_of,
+    metric_rows,
+    pct,
+    ratio,
+    risk_lines,
+    stage_spans,
+    task_rows,
+    ui,
+)
 
 __all__ = ["to_text"]
 
@@ -25,13 +37,24 @@ def _heading(title: str) -> list[str]:
 def _risk(result: AnalysisResult, lang: str) -> list[str]:
     if not result.risk:
         return []
-    tx = taxonomy()
     bar = "!" * WIDTH
     lines = [bar, f"!!! {ui('risk_title', lang)}"]
-    for r in result.risk:
-        lines += _wrap(f"{ui('utterance', lang)} {r['utterance']} ({tx.name('flag', r['flag'], lang)}): \"{r['text']}\"",
-                       "!!!     ", "!!!  - ")
-    lines += _wrap(ui("risk_note", lang), "!!! ", "!!! ")
+    lines += _wrap(ui("risk_lines_intro", lang), "!!! ", "!!! ")
+    for line in risk_lines(result.risk, lang):
+        if line.counselor_number is not None:
+            lines += _wrap(f"{ui('risk_counselor_before', lang).format(n=line.counselor_number)}: "
+                           f"\"{line.counselor_text}\"", "!!!     ", "!!!  - ")
+            lines += _wrap(f"{ui('utterance', lang)} {line.number} ({', '.join(line.flags)}): \"{line.text}\"",
+                           "!!!       ", "!!!    > ")
+        else:
+            lines += _wrap(f"{ui('utterance', lang)} {line.number} ({', '.join(line.flags)}): \"{line.text}\"",
+                           "!!!     ", "!!!  - ")
+        if line.why:
+            lines += _wrap(f"{ui('risk_why', lang)}: {'; '.join(line.why)}", "!!!       ", "!!!      ")
+    lines += _wrap(ui("risk_prompt", lang), "!!! ", "!!! ")
+    lines.append(f"!!! {ui('safety_title', lang)}:")
+    for k, step in enumerate(SAFETY_STEPS[lang], start=1):
+        lines += _wrap(step, "!!!     ", f"!!!  {k}. ")
     return lines + [bar]
 
 

@@ -1,0 +1,337 @@
+"""Measuring the risk detector honestly (issue #11): ``jalin evaluate --risk-cv`` and ``--risk``.
+
+- ``risk_cv``: grouped cross-validation (GroupKFold by session) on the *training part* of the
+  held-out split. It searches the detector's settings (classifier C, neighbour context, classifier
+  threshold, weak-cue threshold) and picks, by a rule fixed in advance (``choose``), the setting with
+  the highest mean recall over the three flags among those whose precision (any flag on a counselee
+  line) is at least ``MIN_PRECISION``. The shipped defaults (``DEFAULT_PARAMS["risk"]``) are its
+  choice; the held-out sessions and the frozen evaluation set are never used to choose anything.
+- ``risk_held_out``: the detector trained with the shipped settings on the training part, scored on
+  the held-out sessions.
+- ``risk_frozen``: the shipped model on the frozen evaluation set
+  (``jalin/analysis/data/eval/risk/``, docs/risk-evaluation-set.md): each item's context and line
+  form one short transcript and the flags of its last utterance are compared with the item's.
+
+Every score is a count with a 95 % Wilson interval. ``ack_flags`` counts flags on acknowledgements
+(at most four words, no flag in the reference) whose counselor turn is not a risk-screening question:
+the goal is zero.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from importlib import resources
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+
+from .corpus import CorpusError, group_sessions, held_out_split
+
+__all__ = [
+    "FLAGS",
+    "MIN_PRECISION",
+    "choose",
+    "load_risk_eval",
+    "risk_cv",
+    "risk_frozen",
+    "risk_held_out",
+    "score_flags",
+    "wilson",
+]
+
+FLAGS = ("risk_self", "risk_others", "abuse")
+MIN_PRECISION = 0.70
+GRID = {
+    "C": (0.3, 1.0),
+    "context": (False, True),
+    "threshold": (0.5, 0.7, 0.9, 1.01),  # 1.01: the classifier never flags alone
+    "weak_threshold": (0.1, 0.3, 0.5),
+}
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    """95 % Wilson score interval for k successes out of n (None when n is 0)."""
+    if n == 0:
+        return None
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4))
+
+
+def _rate(k: int, n: int) -> dict:
+    return {"value": round(k / n, 4) if n else None, "k": k, "n": n, "ci95": wilson(k, n)}
+
+
+def score_flags(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], acks: Sequence[bool]) -> dict:
+    """Recall and precision per flag and for 'any flag' (counts + Wilson intervals), and the flags
+    on acknowledgements after a non-screening question (``acks`` marks those lines)."""
+    out: dict = {}
+    for flag in FLAGS:
+        tp = sum(1 for g, p in zip(gold, pred) if flag in g and flag in p)
+        fn = sum(1 for g, p in zip(gold, pred) if flag in g and flag not in p)
+        fp = sum(1 for g, p in zip(gold, pred) if flag not in g and flag in p)
+        out[flag] = {"recall": _rate(tp, tp + fn), "precision": _rate(tp, tp + fp)}
+    tp = sum(1 for g, p in zip(gold, pred) if g and p)
+    fn = sum(1 for g, p in zip(gold, pred) if g and not p)
+    fp = sum(1 for g, p in zip(gold, pred) if not g and p)
+    out["any"] = {"recall": _rate(tp, tp + fn), "precision": _rate(tp, tp + fp)}
+    out["lines"] = len(gold)
+    out["risk_lines"] = sum(1 for g in gold if g)
+    out["ack_after_non_screening"] = {
+        "lines": sum(acks),
+        "flagged": sum(1 for a, p in zip(acks, pred) if a and p),
+    }
+    return out
+
+
+def _ack_marks(speakers: Sequence[str], texts: Sequence[str], gold: Sequence[Sequence[str]]) -> list[bool]:
+    """Acknowledgements with no reference flag whose last counselor turn screens for no risk."""
+    from .model.lexicon import lexicon
+
+    lex = lexicon()
+    marks = []
+    for i, (s, t) in enumerate(zip(speakers, texts)):
+        ok = s == "counselee" and not gold[i] and lex.is_acknowledgement(t)
+        if ok:
+            prev = next((texts[k] for k in range(i - 1, -1, -1) if speakers[k] == "counselor"), "")
+            ok = not lex.screening_flags(prev) and not lex.is_followup_question(prev)
+        marks.append(ok)
+    return marks
+
+
+# --- cross-validation on the training part ------------------------------------------------------
+def choose(results: Sequence[dict]) -> dict:
+    """The rule fixed before searching: highest mean recall over the flags among settings with
+    precision (any flag) >= MIN_PRECISION; ties by precision; if none qualifies, highest precision."""
+    def mean_recall(r: dict) -> float:
+        vals = [r["scores"][f]["recall"]["value"] or 0.0 for f in FLAGS]
+        return float(np.mean(vals))
+
+    def precision(r: dict) -> float:
+        return r["scores"]["any"]["precision"]["value"] or 0.0
+
+    ok = [r for r in results if precision(r) >= MIN_PRECISION]
+    if ok:
+        return max(ok, key=lambda r: (round(mean_recall(r), 4), precision(r)))
+    return max(results, key=lambda r: (precision(r), mean_recall(r)))
+
+
+def risk_cv(
+    rows: Sequence[dict],
+    *,
+    records: Sequence[dict] | None = None,
+    embedder=None,
+    folds: int = 5,
+    seed: int = 0,
+    grid: dict | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict:
+    """GroupKFold (by session) over ``rows`` (the training part), every setting of ``grid``."""
+    from sklearn.model_selection import GroupKFold
+
+    from .model.labeller import records_for_rows
+    from .model.risk import RiskDetector
+
+    grid = dict(GRID if grid is None else grid)
+    rows = list(rows)
+    if records is None:
+        from .model.embed import Embedder
+
+        records = records_for_rows(rows, embedder or Embedder("use"))
+    records = list(records)
+    sessions = list(group_sessions(rows))
+    if len(sessions) < folds:
+        raise CorpusError(f"risk cross-validation needs at least {folds} sessions, got {len(sessions)}")
+    groups = np.array([r["session"] for r in rows])
+    gold = [list(r.get("flags") or []) for r in rows]
+    counselee = [i for i, r in enumerate(rows) if r["speaker"] == "counselee"]
+    acks_all = _ack_marks([r["speaker"] for r in rows], [r["text"] for r in rows], gold)
+    # facts per session do not depend on the settings: compute once
+    bounds = []
+    pos = 0
+    for srows in group_sessions(rows).values():
+        bounds.append((pos, pos + len(srows)))
+        pos += len(srows)
+    facts = [None] * len(rows)
+    probe = RiskDetector()
+    for a, b in bounds:
+        facts[a:b] = probe.line_facts(records[a:b])
+    results = []
+    for C, context in product(grid["C"], grid["context"]):
+        P = np.zeros((len(rows), len(FLAGS)))
+        splitter = GroupKFold(n_splits=folds)
+        for k, (tr, te) in enumerate(splitter.split(np.zeros(len(rows)), groups=groups)):
+            det = RiskDetector(C=C, context=context, random_state=seed).fit(
+                [records[i] for i in tr], [gold[i] for i in tr]
+            )
+            P[te] = det.predict_proba([records[i] for i in te])
+            if log:
+                log(f"  C={C} context={context}: fold {k + 1}/{folds}")
+        for threshold, weak in product(grid["threshold"], grid["weak_threshold"]):
+            det = RiskDetector(C=C, context=context, threshold=threshold, weak_threshold=weak)
+            pred: list[list[str]] = [[] for _ in rows]
+            for a, b in bounds:
+                for i, (flags, _) in enumerate(det.decide(records[a:b], P[a:b], facts=facts[a:b])):
+                    pred[a + i] = flags
+            scores = score_flags(
+                [gold[i] for i in counselee], [pred[i] for i in counselee], [acks_all[i] for i in counselee]
+            )
+            results.append(
+                {
+                    "params": {"C": C, "context": context, "threshold": threshold, "weak_threshold": weak},
+                    "scores": scores,
+                }
+            )
+    best = choose(results)
+    return {
+        "mode": f"GroupKFold by session, {folds} folds, on the training part (held-out split seed {seed})",
+        "sessions": len(sessions),
+        "lines": len(counselee),
+        "rule": f"highest mean recall over {', '.join(FLAGS)} with precision (any flag) >= {MIN_PRECISION}",
+        "results": results,
+        "chosen": best,
+    }
+
+
+# --- held-out sessions and the frozen set ----------------------------------------------------------
+def risk_held_out(
+    rows: Sequence[dict], *, seed: int = 0, test_fraction: float = 0.2, embedder=None, params: dict | None = None
+) -> dict:
+    """The risk detector trained (shipped settings) on the training part, scored on held-out sessions."""
+    from .model.embed import Embedder
+    from .model.labeller import DEFAULT_PARAMS, records_for_rows
+    from .model.risk import RiskDetector
+
+    train, test = held_out_split(list(rows), test_fraction=test_fraction, seed=seed)
+    emb = embedder or Embedder("use")
+    settings = dict(DEFAULT_PARAMS["risk"] if params is None else params)
+    det = RiskDetector(random_state=seed, **settings).fit(
+        records_for_rows(train, emb), [r.get("flags") or [] for r in train]
+    )
+    out = {
+        "mode": f"held-out sessions (test_fraction={test_fraction}, seed={seed})",
+        "params": settings,
+        "train_sessions": len(group_sessions(train)),
+        "test_sessions": len(group_sessions(test)),
+        "by_language": {},
+    }
+    gold_all, pred_all, ack_all = [], [], []
+    per_lang: dict[str, tuple[list, list, list]] = {}
+    for srows in group_sessions(test).values():
+        recs = records_for_rows(srows, emb)
+        pred = [flags for flags, _ in det.predict(recs)]
+        gold = [list(r.get("flags") or []) for r in srows]
+        acks = _ack_marks([r["speaker"] for r in srows], [r["text"] for r in srows], gold)
+        idx = [i for i, r in enumerate(srows) if r["speaker"] == "counselee"]
+        g, p, a = per_lang.setdefault(srows[0].get("lang", "id"), ([], [], []))
+        for i in idx:
+            g.append(gold[i])
+            p.append(pred[i])
+            a.append(acks[i])
+            gold_all.append(gold[i])
+            pred_all.append(pred[i])
+            ack_all.append(acks[i])
+    for lang, (g, p, a) in sorted(per_lang.items()):
+        out["by_language"][lang] = score_flags(g, p, a)
+    out["all"] = score_flags(gold_all, pred_all, ack_all)
+    return out
+
+
+def _eval_dir() -> Path:
+    return Path(str(resources.files("jalin.analysis").joinpath("data/eval/risk")))
+
+
+def load_risk_eval(paths: Sequence[str] | None = None) -> list[dict]:
+    """Items of the frozen risk evaluation set (default: both shipped files), validated."""
+    files = [Path(p) for p in paths] if paths else sorted(_eval_dir().glob("risk_eval_*.jsonl"))
+    if not files:
+        raise CorpusError("no risk evaluation files found")
+    items = []
+    for f in files:
+        if not f.is_file():
+            raise CorpusError(f"{f}: file not found")
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"{f}, line {n}: not valid JSON ({exc.msg})") from None
+            missing = {"text", "flags", "context"} - set(item) if isinstance(item, dict) else {"object"}
+            if missing:
+                raise CorpusError(f"{f}, line {n}: missing field(s) {', '.join(sorted(missing))}")
+            bad = set(item["flags"]) - set(FLAGS)
+            if bad:
+                raise CorpusError(f"{f}, line {n}: unknown flag(s) {', '.join(sorted(bad))}")
+            for turn in item["context"]:
+                if turn.get("speaker") not in ("counselor", "counselee") or not isinstance(turn.get("text"), str):
+                    raise CorpusError(f"{f}, line {n}: each context turn needs speaker and text")
+            items.append(item)
+    return items
+
+
+def risk_frozen(model, items: Sequence[dict]) -> dict:
+    """The model on frozen items: flags of each item's line, given its context."""
+    from .types import Transcript, Utterance
+
+    by_lang: dict[str, tuple[list, list, list]] = {}
+    for item in items:
+        turns = [*item["context"], {"speaker": "counselee", "text": item["text"]}]
+        t = Transcript([Utterance(index=i, speaker=u["speaker"], text=u["text"]) for i, u in enumerate(turns)])
+        last = model.predict(t)[-1]
+        gold = list(item["flags"])
+        acks = _ack_marks([u["speaker"] for u in turns], [u["text"] for u in turns], [[]] * (len(turns) - 1) + [gold])
+        g, p, a = by_lang.setdefault(item.get("lang", "id"), ([], [], []))
+        g.append(gold)
+        p.append(list(last.flags))
+        a.append(acks[-1])
+    out = {"mode": "frozen risk evaluation set", "by_language": {}}
+    allg, allp, alla = [], [], []
+    for lang, (g, p, a) in sorted(by_lang.items()):
+        out["by_language"][lang] = score_flags(g, p, a)
+        allg += g
+        allp += p
+        alla += a
+    out["all"] = score_flags(allg, allp, alla)
+    return out
+
+
+# --- printing ----------------------------------------------------------------------------------------
+def _fmt_rate(r: dict) -> str:
+    if r["value"] is None:
+        return f"{'–':>6} (0/0)"
+    lo, hi = r["ci95"]
+    return f"{r['value']:.3f} [{lo:.2f}–{hi:.2f}] ({r['k']}/{r['n']})"
+
+
+def format_scores(title: str, s: dict) -> str:
+    lines = [
+        f"{title}: {s['lines']} counselee lines, {s['risk_lines']} with a flag",
+        f"  {'flag':<12}{'recall [95% CI] (k/n)':<34}{'precision [95% CI] (k/n)'}",
+    ]
+    for flag in (*FLAGS, "any"):
+        lines.append(f"  {flag:<12}{_fmt_rate(s[flag]['recall']):<34}{_fmt_rate(s[flag]['precision'])}")
+    ack = s["ack_after_non_screening"]
+    lines.append(f"  flags on acknowledgements after a non-screening question: {ack['flagged']} of {ack['lines']}")
+    return "\n".join(lines) + "\n"
+
+
+def format_cv(res: dict) -> str:
+    lines = [f"{res['mode']}: {res['sessions']} sessions, {res['lines']} counselee lines", f"rule: {res['rule']}"]
+    lines.append(f"  {'C':>4} {'ctx':>5} {'thr':>5} {'weak':>5}  {'R self':>7}{'R oth':>7}{'R abuse':>8}{'P any':>7}{'R any':>7}{'acks':>6}")
+    for r in res["results"]:
+        p, s = r["params"], r["scores"]
+        lines.append(
+            f"  {p['C']:>4} {p['context']!s:>5} {p['threshold']:>5} {p['weak_threshold']:>5}  "
+            + "".join(f"{(s[f]['recall']['value'] or 0):>{w}.3f}" for f, w in zip(FLAGS, (7, 7, 8)))
+            + f"{(s['any']['precision']['value'] or 0):>7.3f}{(s['any']['recall']['value'] or 0):>7.3f}"
+            + f"{s['ack_after_non_screening']['flagged']:>6}"
+        )
+    lines.append(f"chosen: {res['chosen']['params']}")
+    lines.append(format_scores("chosen setting, cross-validated", res["chosen"]["scores"]))
+    return "\n".join(lines)
