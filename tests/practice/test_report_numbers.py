@@ -7,7 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from jalin.practice import services, worker
+from jalin.core.task_worker import run_pending
+from jalin.practice import services
 from jalin.practice.models import AnalysisJob
 from tests.conftest import login
 
@@ -17,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_shares_are_percentages_in_indonesian(client, owner, consented):
-    services.attach_transcript(consented, actor=owner, text=TEXT, filename="sesi.txt")
-    assert worker.run_one().status == AnalysisJob.Status.DONE
+    transcript = services.attach_transcript(consented, actor=owner, text=TEXT, filename="sesi.txt")
+    run_pending()
+    assert transcript.jobs.get().status == AnalysisJob.Status.DONE
     login(client, owner)
     client.cookies["django_language"] = "id"
     page = client.get(reverse("session_detail", args=[consented.pk])).content.decode()
