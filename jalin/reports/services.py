@@ -59,11 +59,9 @@ def _stage_dates(case: Case, events: list[CaseEvent]) -> dict[str, date]:
 
 
 def _measures(case: Case, lang: str) -> dict:
-    try:
-        from jalin.measures.instruments import get_instrument
-        from jalin.measures.views import _charts
-    except ImportError:  # measures not installed
-        return {"charts": [], "administrations": []}
+    from jalin.measures.instruments import get_instrument
+    from jalin.measures.views import titled_charts
+
     rows = []
     for a in case.administrations.select_related("session").order_by("administered_at"):
         band = a.result.get("band")
@@ -74,7 +72,8 @@ def _measures(case: Case, lang: str) -> dict:
             "total": a.result.get("total"),
             "band": band["label"].get(lang, "") if band and isinstance(band.get("label"), dict) else "",
         })
-    return {"charts": [c for c in _charts(case, lang) if c], "administrations": rows}
+    # Each chart with its instrument's name as a caption, as on the case page.
+    return {"charts": [c for c in titled_charts(case, lang) if c["svg"]], "administrations": rows}
 
 
 def case_summary_context(case: Case) -> dict:
@@ -209,7 +208,7 @@ def render_pdf(template: str, context: dict) -> bytes:
     context = dict(context, pdf=True, pdf_css=PDF_CSS.read_text("utf-8"))
     measures = context.get("measures")
     if measures and measures.get("charts"):
-        context["measures"] = dict(measures, charts=[_svg_as_image(c) for c in measures["charts"]])
+        context["measures"] = dict(measures, charts=[dict(c, svg=_svg_as_image(c["svg"])) for c in measures["charts"]])
     html = render_to_string(template, context)
     out = io.BytesIO()
     status = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=lambda uri, rel: "")

@@ -59,6 +59,16 @@ def test_case_summary_shows_stages_contract_measures_and_plan(client, owner, wor
     assert 'class="stage-awal"' in html
 
 
+def test_case_summary_charts_carry_their_instrument_name_on_screen_and_in_the_pdf(client, owner, world):
+    case, _ = world
+    client.force_login(owner)
+    html = client.get(reverse("report_case_summary", args=[case.pk])).content.decode()
+    assert '<p class="chart-title"><strong>PHQ-9</strong></p><svg' in html.replace("\n", "")
+    # The PDF wraps each chart in an <img> (xhtml2pdf) and keeps its caption.
+    pdf = client.get(reverse("report_case_summary_pdf", args=[case.pk]))
+    assert pdf.status_code == 200 and _pdf_text(pdf.content).count("PHQ-9") >= 2
+
+
 def test_session_report_has_the_form_sections(client, owner, world):
     _case, session = world
     client.force_login(owner)
