@@ -47,7 +47,7 @@ def test_roleplay_whole_practice_chat(live_server, new_page, org, lang, phone):
     # Keyboard-first: the input has the focus, Enter sends.
     page.keyboard.press("Enter")  # an empty turn gets a message, nothing is saved
     page.wait_for_selector("ul.messages li")
-    assert ("ucapan kosong" if lang == "id" else "the turn is empty") in messages_text(page)
+    assert ("ujaran kosong" if lang == "id" else "the turn is empty") in messages_text(page)
     lines = _lines(f"exam_anxiety.skilled.{lang}.txt")
     for number, line in enumerate(lines, start=1):
         assert page.evaluate("document.activeElement.name") == "text"
