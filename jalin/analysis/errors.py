@@ -77,9 +77,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "too_many_speakers": {
         "id": "ada lebih dari dua pembicara ({speakers}). Yang diharapkan: satu konselor dan satu "
-        "konseli (konseling individual).",
+        "konseli (konseling individual); tandai peran setiap pembicara (konselor, konseli atau lain) "
+        "bila ada orang lain, misalnya orang tua.",
         "en": "there are more than two speakers ({speakers}). Expected: one counselor and one "
-        "counselee (individual counseling).",
+        "counselee (individual counseling); mark each speaker's role (counselor, counselee or other) "
+        "when someone else took part, e.g. a parent.",
     },
     "unknown_speaker": {
         "id": "pembicara '{speaker}' tidak dikenali. Yang diharapkan: {expected}.",
@@ -123,6 +125,58 @@ MESSAGES: dict[str, dict[str, str]] = {
     "multiple_conversations": {
         "id": "berkas berisi {count} percakapan. Yang diharapkan: satu sesi per berkas.",
         "en": "the file holds {count} conversations. Expected: one session per file.",
+    },
+    # --- limits (enforced while reading) ----------------------------------------
+    "too_many_utterances": {
+        "id": "transkrip terlalu panjang: lebih dari {limit} ucapan. Batasnya {limit} ucapan per transkrip; "
+        "bagi transkrip per sesi.",
+        "en": "the transcript is too long: more than {limit} utterances. The limit is {limit} utterances per "
+        "transcript; split it by session.",
+    },
+    "utterance_too_long": {
+        "id": "ucapan terlalu panjang ({chars} karakter atau lebih). Batasnya {limit} karakter per ucapan; "
+        "periksa apakah pemisah baris hilang sehingga banyak ucapan tergabung menjadi satu.",
+        "en": "an utterance is too long ({chars} characters or more). The limit is {limit} characters per "
+        "utterance; check whether line breaks were lost so that many utterances ran together.",
+    },
+    "too_many_lines": {
+        "id": "berkas terlalu panjang: lebih dari {limit} baris, paragraf atau sel tabel. "
+        "Yang diharapkan: transkrip satu sesi konseling.",
+        "en": "the file is too long: more than {limit} lines, paragraphs or table cells. "
+        "Expected: the transcript of one counseling session.",
+    },
+    # --- chat exports ------------------------------------------------------------
+    "chat_date_style": {
+        "id": "tanggal atau jam pesan tidak dikenali. Yang diharapkan: ekspor chat WhatsApp, misalnya "
+        "'04/12/26 10.15 - Nama: pesan' atau '[04/12/26 10.15.32] Nama: pesan'.",
+        "en": "the message date or time is not recognised. Expected: a WhatsApp chat export, e.g. "
+        "'12/4/26, 10:15 AM - Name: message' or '[12/4/26, 10:15:32 AM] Name: message'.",
+    },
+    "zip_without_chat": {
+        "id": "berkas .zip ini tidak berisi chat (berkas .txt). Yang diharapkan: berkas .zip dari "
+        "'Ekspor chat' WhatsApp, atau berkas .txt di dalamnya.",
+        "en": "this .zip file holds no chat (.txt file). Expected: the .zip made by WhatsApp's "
+        "'Export chat', or the .txt file inside it.",
+    },
+    "zip_corrupt": {
+        "id": "berkas .zip rusak atau tidak lengkap. Ekspor ulang chat dari WhatsApp.",
+        "en": "the .zip file is damaged or incomplete. Export the chat again from WhatsApp.",
+    },
+    "zip_too_large": {
+        "id": "berkas .zip terlalu besar ({size_mb} MB; batasnya {limit_mb} MB). Ekspor ulang chat dari "
+        "WhatsApp dengan pilihan 'Tanpa media'.",
+        "en": "the .zip file is too large ({size_mb} MB; the limit is {limit_mb} MB). Export the chat again "
+        "from WhatsApp choosing 'Without media'.",
+    },
+    "speaker_not_found": {
+        "id": "pembicara '{speaker}' tidak ada di transkrip. Pembicara yang ditemukan: {speakers}.",
+        "en": "speaker '{speaker}' is not in the transcript. Speakers found: {speakers}.",
+    },
+    "speakers_file": {
+        "id": "daftar peran pembicara tidak dapat dibaca ({detail}). Yang diharapkan: satu baris per "
+        "pembicara, 'Nama = konselor', 'Nama = konseli' atau 'Nama = lain'.",
+        "en": "the speaker role list cannot be read ({detail}). Expected: one line per speaker, "
+        "'Name = counselor', 'Name = counselee' or 'Name = other'.",
     },
     # --- model files (raised by the model loader) -------------------------------
     "model_missing": {

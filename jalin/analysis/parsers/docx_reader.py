@@ -10,7 +10,9 @@ merged row inside a table, set the stage of the rows that follow.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,7 +20,14 @@ from typing import TYPE_CHECKING
 from jalin.analysis.errors import InputError
 
 from .columns import field_for
-from .common import EXPECTED_PREFIXES, RawTurn, clean_timestamp, stage_heading
+from .common import (
+    EXPECTED_PREFIXES,
+    RawTurn,
+    active_limits,
+    check_turn_count,
+    clean_timestamp,
+    stage_heading,
+)
 from .text import read_text_turns
 
 if TYPE_CHECKING:  # python-docx is imported lazily: only DOCX input needs it
@@ -101,6 +110,7 @@ def _open(data: bytes, source: str) -> DocumentObject:
         raise InputError(
             source, "too_large", size_mb=round(unpacked / 2**20, 1), limit_mb=_MAX_UNPACKED // 2**20
         )
+    _check_elements(archive, source)
     import docx  # imported here: only DOCX input needs python-docx
 
     try:
@@ -108,6 +118,34 @@ def _open(data: bytes, source: str) -> DocumentObject:
     except Exception as exc:  # noqa: BLE001
         # python-docx raises many unrelated types (KeyError, lxml errors, ...) on damaged parts.
         raise InputError(source, "docx_corrupt", detail=type(exc).__name__) from None
+
+
+# Elements python-docx turns into Python objects; "<w:p" must not match <w:pPr>/<w:proofErr>.
+_ELEMENT = re.compile(rb"<w:(?:p|tr|tc|gridCol)[\s>/]")
+_GRID_SPAN = re.compile(rb"<w:gridSpan\s+w:val=\"(\d{1,9})\"")
+_CHUNK = 1 << 20
+
+
+def _check_elements(archive: zipfile.ZipFile, source: str) -> None:
+    """Count paragraphs, rows and cells by streaming the XML, before python-docx builds its tree.
+
+    A 270 KB file can hold 868k empty paragraphs: python-docx would take a gigabyte
+    to load it.  Counting in 1 MB chunks costs a few MB whatever the file holds.
+    """
+    limit = active_limits().lines
+    count, tail = 0, b""
+    try:
+        with archive.open("word/document.xml") as xml:
+            while chunk := xml.read(_CHUNK):
+                window = tail + chunk
+                # A match lying wholly inside the carried tail was counted with the previous chunk.
+                count += sum(1 for m in _ELEMENT.finditer(window) if m.end() > len(tail))
+                count += sum(int(m[1]) for m in _GRID_SPAN.finditer(window) if m.end() > len(tail))
+                if count > limit:
+                    raise InputError(source, "too_many_lines", limit=limit)
+                tail = window[-64:]
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        raise InputError(source, "docx_corrupt", detail="zip") from None
 
 
 def _blocks(document: DocumentObject) -> Iterator[tuple[int, str | Table]]:
@@ -191,6 +229,7 @@ def _table_turns(
             target = next((t for t in row_turns if t.role == "counselor"), row_turns[-1])
             target.student_label = label
         out.extend(row_turns)
+        check_turn_count(len(out), number)
     return stage
 
 
