@@ -18,7 +18,16 @@ from jalin.audit.services import record
 from jalin.cases.models import CaseAccess, CaseTask
 from jalin.cases.services import ServiceError
 
-from .models import AnalysisJob, LabelCorrection, Review, ReviewComment, ReviewRating, Strategy, Transcript
+from .models import (
+    AnalysisJob,
+    CaseSpeakerRoles,
+    LabelCorrection,
+    Review,
+    ReviewComment,
+    ReviewRating,
+    Strategy,
+    Transcript,
+)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 REVIEW_ACCESS_DAYS = 30
@@ -53,8 +62,13 @@ def _require_processing(counselee) -> None:
 
 # --- transcripts and jobs ---------------------------------------------------------------------
 
-def read_transcript(*, data: bytes | None = None, filename: str = "", text: str = "", lang: str = "id"):
-    """Parse an upload or a paste; bad input raises ``TranscriptInputError`` with the engine's message."""
+def read_transcript(*, data: bytes | None = None, filename: str = "", text: str = "", lang: str = "id",
+                    roles: dict[str, str] | None = None):
+    """Parse an upload or a paste; bad input raises ``TranscriptInputError`` with the engine's message.
+
+    More than two speakers are guessed (the two who speak most, the rest "other") rather than refused:
+    the session page then asks the counselor to confirm the roles.
+    """
     from jalin.analysis.parsers import parse_bytes, parse_text
 
     try:
@@ -63,10 +77,34 @@ def read_transcript(*, data: bytes | None = None, filename: str = "", text: str 
                 # the parser says the same; checking here avoids reading a huge DOCX at all
                 from jalin.analysis.parsers import _too_large
                 raise _too_large(filename or "<upload>", len(data))
-            return parse_bytes(data, filename or "upload.txt")
-        return parse_text(text, source=filename or "<text>")
+            return parse_bytes(data, filename or "upload.txt", roles=roles, guess_others=True)
+        return parse_text(text, source=filename or "<text>", roles=roles, guess_others=True)
     except InputError as exc:
         raise TranscriptInputError(exc.message(lang)) from None
+
+
+def remembered_roles(case) -> dict[str, str]:
+    memory = CaseSpeakerRoles.objects.filter(case=case).first()
+    return dict(memory.roles or {}) if memory is not None else {}
+
+
+def _with_remembered_roles(parsed, case, read):
+    """Parse again with the roles confirmed earlier for this case, for the speakers who appear again."""
+    remembered = remembered_roles(case)
+    present = {label: remembered[label] for label in parsed.speaker_roles if label in remembered}
+    if not parsed.roles_guessed or not present:
+        return parsed
+    try:
+        return read(roles=present)
+    except TranscriptInputError:
+        return parsed  # the remembered roles do not fit this transcript (e.g. two counselors): ask again
+
+
+def _parsed_fields(parsed) -> dict:
+    return {"format": parsed.format, "utterances": [dataclasses.asdict(u) for u in parsed.utterances],
+            "counselor_name": parsed.counselor_name, "language": parsed.language or "",
+            "has_student_labels": parsed.has_student_labels, "speaker_roles": parsed.speaker_roles,
+            "roles_guessed": parsed.roles_guessed, "others": [dataclasses.asdict(u) for u in parsed.others]}
 
 
 @transaction.atomic
@@ -76,22 +114,74 @@ def attach_transcript(session, *, actor, data: bytes | None = None, filename: st
     counselee = session.case.counselee
     require_recording_consent(counselee)
     _require_processing(counselee)
-    parsed = read_transcript(data=data, filename=filename, text=text, lang=lang)
+
+    def read(roles=None):
+        return read_transcript(data=data, filename=filename, text=text, lang=lang, roles=roles)
+
+    parsed = _with_remembered_roles(read(), session.case, read)
     if data is not None and parsed.format == "docx":
         raw, is_b64 = base64.b64encode(data).decode("ascii"), True
+    elif data is not None and data[:4] == b"PK\x03\x04":
+        # a WhatsApp .zip: keep the chat text only, never the media beside it
+        from jalin.analysis.parsers.whatsapp import chat_from_zip
+        raw, is_b64 = chat_from_zip(data, parsed.source, MAX_UPLOAD_BYTES), False
     elif data is not None:
         from jalin.analysis.parsers.decoding import decode
         raw, is_b64 = decode(data, parsed.source), False
     else:
         raw, is_b64 = text, False
     transcript = Transcript.objects.create(
-        session=session, source_name=filename, format=parsed.format, raw=raw, raw_base64=is_b64,
-        utterances=[dataclasses.asdict(u) for u in parsed.utterances], counselor_name=parsed.counselor_name,
-        language=parsed.language or "", has_student_labels=parsed.has_student_labels, uploaded_by=actor)
+        session=session, source_name=filename, raw=raw, raw_base64=is_b64, uploaded_by=actor,
+        **_parsed_fields(parsed))
     job = AnalysisJob.objects.create(transcript=transcript, requested_by=actor)
     record("transcript.attach", actor=actor, obj=transcript, request=request, **_ids(session),
-           session=session.pk, format=parsed.format, utterances=len(parsed.utterances), job=job.pk)
+           session=session.pk, format=parsed.format, utterances=len(parsed.utterances), job=job.pk,
+           roles_guessed=parsed.roles_guessed)
     return transcript
+
+
+def speaker_overview(transcript: Transcript, lines: int = 2) -> list[dict]:
+    """Each speaker with their role and first lines, for the confirmation form (in order of appearance)."""
+    said: dict[str, list[str]] = {}
+    spoken = sorted([*(transcript.utterances or []), *(transcript.others or [])],
+                    key=lambda u: (u.get("line") or 0))
+    for utterance in spoken:
+        texts = said.setdefault(utterance.get("speaker_name") or utterance["speaker"], [])
+        if len(texts) < lines:
+            texts.append(utterance["text"])
+    roles = transcript.speaker_roles or {}
+    return [{"label": label, "role": roles.get(label, ""), "lines": texts} for label, texts in said.items()]
+
+
+@transaction.atomic
+def confirm_speaker_roles(transcript: Transcript, roles: dict[str, str], *, actor, lang: str = "id",
+                          request=None) -> AnalysisJob:
+    """The counselor confirms or swaps the roles: parse again with them, remember them for the case, re-analyse."""
+    from jalin.analysis.parsers import ROLES, parse_bytes
+
+    known = set((transcript.speaker_roles or {}).keys())
+    if set(roles) != known or any(role not in ROLES for role in roles.values()):
+        raise ServiceError(_("Give every speaker a role."))
+    chosen = list(roles.values())
+    if chosen.count("counselor") != 1 or "counselee" not in chosen:
+        raise ServiceError(_("Choose exactly one counselor and at least one counselee."))
+    raw = base64.b64decode(transcript.raw) if transcript.raw_base64 else transcript.raw.encode("utf-8")
+    name = transcript.source_name or {"docx": "upload.docx"}.get(transcript.format, "upload.txt")
+    try:
+        parsed = parse_bytes(raw, name, fmt=transcript.format, roles=roles)
+    except InputError as exc:
+        raise TranscriptInputError(exc.message(lang)) from None
+    for field_name, value in _parsed_fields(parsed).items():
+        setattr(transcript, field_name, value)
+    transcript.save()
+    memory, _created = CaseSpeakerRoles.objects.get_or_create(case=transcript.session.case,
+                                                              defaults={"roles": {}})
+    memory.roles = {**(memory.roles or {}), **roles}
+    memory.save()
+    job = AnalysisJob.objects.create(transcript=transcript, requested_by=actor)
+    record("transcript.confirm_roles", actor=actor, obj=transcript, request=request, **_ids(transcript.session),
+           speakers=len(roles), others=chosen.count("other"), job=job.pk)
+    return job
 
 
 @transaction.atomic

@@ -14,6 +14,9 @@ mistaken upload costs bounded time and memory.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from jalin.analysis.errors import InputError
@@ -93,8 +96,13 @@ def parse_bytes(
     fmt: str | None = None,
     roles: dict[str, str] | None = None,
     limits: Limits | None = None,
+    guess_others: bool = False,
 ) -> Transcript:
-    """Read an uploaded transcript (``filename`` is used for the format and in messages)."""
+    """Read an uploaded transcript (``filename`` is used for the format and in messages).
+
+    ``guess_others``: more than two speakers are guessed (see ``speakers.resolve``)
+    instead of refused, for a caller that lets the user confirm the roles.
+    """
     source = os.path.basename(filename) or "<upload>"
     if len(data) > MAX_BYTES:
         if source.lower().endswith(".zip"):
@@ -103,14 +111,13 @@ def parse_bytes(
         raise _too_large(source, len(data))
     if not data.strip():
         raise InputError(source, "empty_file")
-    with using_limits(limits), _limit_errors(source):
+    with using_limits(limits), _limit_errors(source), _guessing(guess_others):
         fmt = _format(data, source, fmt)
         if fmt == "docx":
             found = read_docx_turns(data, source)
             return _build(found.turns, source, "docx", counselor, found.hint, roles)
-        if fmt == "whatsapp" and data.startswith(b"PK\x03\x04"):
-            return _parse_decoded(chat_from_zip(data, source, MAX_BYTES), source, "whatsapp", counselor, roles)
-        text = decode(data, source)
+        text = chat_from_zip(data, source, MAX_BYTES) if fmt == "whatsapp" and data[:4] == b"PK\x03\x04" else None
+        text = decode(data, source) if text is None else text
         return _parse_decoded(text, source, fmt, counselor, roles)
 
 
@@ -121,13 +128,14 @@ def parse_text(
     counselor: str | None = None,
     roles: dict[str, str] | None = None,
     limits: Limits | None = None,
+    guess_others: bool = False,
 ) -> Transcript:
     """Read a transcript given as a string (pasted into a form); the format is sniffed."""
     if len(text) > MAX_BYTES:
         raise _too_large(source, len(text))
     if not text.strip():
         raise InputError(source, "empty_file")
-    with using_limits(limits), _limit_errors(source):
+    with using_limits(limits), _limit_errors(source), _guessing(guess_others):
         return _parse_decoded(text, source, _sniff_text(text), counselor, roles)
 
 
@@ -143,6 +151,18 @@ class _limit_errors:
     def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         if isinstance(exc, LimitExceeded):
             raise InputError(self.source, exc.kind, line=exc.line, limit=exc.limit, **exc.params) from None
+
+
+_GUESS_OTHERS: ContextVar[bool] = ContextVar("jalin_guess_others", default=False)
+
+
+@contextmanager
+def _guessing(enabled: bool) -> Iterator[None]:
+    token = _GUESS_OTHERS.set(enabled)
+    try:
+        yield
+    finally:
+        _GUESS_OTHERS.reset(token)
 
 
 def _parse_decoded(
@@ -219,7 +239,9 @@ def _build(
     turns = [turn for turn in turns if turn.text.strip()]
     if not turns:
         raise InputError(source, "no_dialogue")
-    decision = resolve(turns, source, counselor=counselor, hint=hint, roles=label_roles)
+    decision = resolve(
+        turns, source, counselor=counselor, hint=hint, roles=label_roles, guess_others=_GUESS_OTHERS.get()
+    )
     utterances: list[Utterance] = []
     others: list[Utterance] = []
     for turn, role in zip(turns, decision.roles, strict=True):

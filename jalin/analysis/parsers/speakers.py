@@ -50,6 +50,7 @@ _COUNSELOR_LABELS = {"co", "counselor", "counsellor", "konselor", "t", "th", "th
 
 
 ROLES = ("counselor", "counselee", "other")
+MAX_SPEAKERS = 8  # beyond this a file is a group chat, not a counseling session: always refused
 # Words a user may write for a role in a speaker list or a form.
 _ROLE_WORDS: dict[str, Role] = {
     **dict.fromkeys(["counselor", "counsellor", "konselor", "k", "therapist", "terapis"], "counselor"),
@@ -109,17 +110,22 @@ def resolve(
     counselor: str | None = None,
     hint: str | None = None,
     roles: Mapping[str, str] | None = None,
+    guess_others: bool = False,
 ) -> RoleDecision:
     """Give every turn a role; say which roles were read, given, or guessed from the talk.
 
     ``counselor`` is what the user said and must match a speaker; ``roles`` maps
     speaker labels to counselor/counselee/other (a speaker list or the upload form);
     ``hint`` is a name read from the transcript header ("Konselor: Bu Rina") and is
-    used only if it matches.
+    used only if it matches.  With ``guess_others`` (the upload page, where the
+    counselor confirms the roles next), more than two speakers are not refused: the
+    two who speak most are counselor and counselee, the rest "other", marked guessed.
     """
     if not turns:
         raise InputError(source, "no_dialogue")
     labels = _labels_in_order(turns, source)
+    if len(labels) > MAX_SPEAKERS:
+        raise InputError(source, "too_many_speakers", speakers=[*labels[:MAX_SPEAKERS], "…"])
     decided: dict[str, Role] = {}
     for name, role in (roles or {}).items():
         match = _find(name, labels)
@@ -136,6 +142,8 @@ def resolve(
     names = [label for label in labels if _key(label) not in decided]
     guessed = False
     wanted = counselor or hint
+    if guess_others and not roles and not wanted and len(labels) <= MAX_SPEAKERS:
+        names, guessed = _others_beyond_two(names, decided, turns)
     if roles and names and {"counselor", "counselee"} <= set(decided.values()):
         # The user gave both roles: whoever else speaks is "other" (a parent, an interpreter).
         for label in names:
@@ -145,7 +153,7 @@ def resolve(
     elif counselor and names:
         raise InputError(source, "counselor_not_found", counselor=counselor, speakers=labels)
     else:
-        guessed = _assign_unnamed(names, decided, turns, source)
+        guessed = _assign_unnamed(names, decided, turns, source) or guessed
 
     result: list[Role] = [t.role or decided[_key(t.label)] for t in turns]
     _check_both(result, turns, source)
@@ -154,6 +162,22 @@ def resolve(
     for turn, role in zip(turns, result, strict=True):
         label_roles.setdefault(turn.label.strip() or role, role)
     return RoleDecision(result, counselor_name, label_roles, guessed)
+
+
+def _others_beyond_two(
+    names: list[str], decided: dict[str, Role], turns: Sequence[RawTurn]
+) -> tuple[list[str], bool]:
+    """Keep as many unnamed speakers as there are free roles (the most talkative); the rest are "other"."""
+    taken = (set(decided.values()) | {t.role for t in turns if t.role is not None}) - {"other", None}
+    free = 2 - len(taken)
+    if len(names) <= free:
+        return names, False
+    said = Counter(_key(t.label) for t in turns if t.role is None)
+    keep = {_key(label) for label in sorted(names, key=lambda label: -said[_key(label)])[: max(free, 0)]}
+    for label in names:
+        if _key(label) not in keep:
+            decided[_key(label)] = "other"
+    return [label for label in names if _key(label) in keep], True
 
 
 def _key(label: str) -> str:
