@@ -217,3 +217,44 @@ def test_speaker_map_with_an_unknown_name_is_refused():
         parse_text(text, roles={"Pembicara 3": "counselor"})
     assert info.value.message_id == "speaker_not_found"
     assert "Pembicara 1" in info.value.message("en")
+
+
+def _docx_from_paragraphs(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", ["teams_transcript.txt", "meet_transcript.txt"])
+def test_teams_and_meet_docx_downloads_read_like_their_text(name):
+    """Teams and Google Docs write one paragraph per line of the .txt download."""
+    text = (EXPORTS / name).read_text("utf-8")
+    from_docx = parse_bytes(_docx_from_paragraphs(text.splitlines()), name.replace(".txt", ".docx"))
+    from_txt = parse_text(text, source=name)
+    assert from_docx.format == "docx"
+    assert _said(from_docx) == _said(from_txt)
+    assert [u.text for u in from_docx.utterances] == [u.text for u in from_txt.utterances]
+
+
+def test_docx_table_cell_over_the_character_limit_names_the_row():
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=3)
+    for c, value in enumerate(["No", "Konselor", "Konseli"]):
+        table.cell(0, c).text = value
+    for c, value in enumerate(["1", "Selamat pagi.", "Pagi Bu."]):
+        table.cell(1, c).text = value
+    for c, value in enumerate(["2", "Apa kabar?", "baik " * 3000]):
+        table.cell(2, c).text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with pytest.raises(InputError) as info:
+        parse_bytes(buffer.getvalue(), "verbatim.docx")
+    assert info.value.message_id == "utterance_too_long"
+    assert info.value.line == 3

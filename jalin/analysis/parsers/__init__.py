@@ -22,7 +22,16 @@ from pathlib import Path
 from jalin.analysis.errors import InputError
 from jalin.analysis.types import Transcript, Utterance
 
-from .common import LimitExceeded, Limits, RawTurn, silence_text, using_limits
+from .common import (
+    LimitExceeded,
+    Limits,
+    RawTurn,
+    active_limits,
+    check_turn_count,
+    check_turn_text,
+    silence_text,
+    using_limits,
+)
 from .decoding import decode
 from .docx_reader import read_docx_turns
 from .language import detect_language
@@ -239,6 +248,10 @@ def _build(
     turns = [turn for turn in turns if turn.text.strip()]
     if not turns:
         raise InputError(source, "no_dialogue")
+    # Every reader checks while reading; this catches a reader that forgot, at no real cost.
+    check_turn_count(len(turns), turns[min(len(turns), active_limits().utterances + 1) - 1].line)
+    for turn in turns:
+        check_turn_text(turn.text, turn.line)
     decision = resolve(
         turns, source, counselor=counselor, hint=hint, roles=label_roles, guess_others=_GUESS_OTHERS.get()
     )

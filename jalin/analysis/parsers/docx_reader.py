@@ -25,6 +25,7 @@ from .common import (
     RawTurn,
     active_limits,
     check_turn_count,
+    check_turn_text,
     clean_timestamp,
     stage_heading,
 )
@@ -228,6 +229,8 @@ def _table_turns(
             # Technique labels describe the counselor's response in the row.
             target = next((t for t in row_turns if t.role == "counselor"), row_turns[-1])
             target.student_label = label
+        for turn in row_turns:
+            check_turn_text(turn.text, number)
         out.extend(row_turns)
         check_turn_count(len(out), number)
     return stage
