@@ -7,7 +7,8 @@ Each case runs in a fresh Python process, so the peak RSS printed is that case's
 
 * analyse 600 and 5,000 utterances (a text transcript built from corpus sessions,
   parsed and analysed, JSON report rendered);
-* refuse: a 270 KB-class DOCX with 868,000 empty paragraphs, a 4.9 MB .txt
+* refuse: a DOCX with 868,000 empty paragraphs, DOCX files with 99,000 dialogue
+  paragraphs and with a 9,000-row verbatim table, a 4.9 MB .txt
   (about 50,000 utterances), a single 100,000-character line, a 5,001-utterance
   WhatsApp chat.
 
@@ -46,7 +47,12 @@ try:
 except InputError as exc:
     outcome = "refused: " + exc.message("en")[:110]
 seconds = time.perf_counter() - start
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own peak; ru_maxrss on Linux carries the parent's peak across exec.
+try:
+    status = open("/proc/self/status").read()
+    peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
+except (OSError, IndexError):
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({{"seconds": seconds, "peak_mb": peak_mb, "outcome": outcome}}))
 '''
 
@@ -82,6 +88,40 @@ def docx_bomb(path: Path) -> None:
     template.unlink()
 
 
+def docx_paragraphs(path: Path, count: int) -> None:
+    """A verbatim of ``count`` dialogue paragraphs (past the utterance limit when above 5,000)."""
+    from copy import deepcopy
+
+    import docx
+
+    document = docx.Document()
+    first = document.add_paragraph("Konselor: Apa yang ingin kamu ceritakan hari ini?")._p
+    second = document.add_paragraph("Konseli: Saya bingung soal jurusan kuliah.")._p
+    body = document.element.body
+    for _ in range(count // 2 - 1):
+        body.insert(0, deepcopy(second))
+        body.insert(0, deepcopy(first))
+    document.save(path)
+
+
+def docx_table(path: Path, rows: int) -> None:
+    """A No/Konselor/Konseli/Teknik verbatim table of ``rows`` rows."""
+    from copy import deepcopy
+
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=4)
+    for column, value in enumerate(["No", "Konselor", "Konseli", "Teknik"]):
+        table.cell(0, column).text = value
+    for column, value in enumerate(["1", "Apa yang ingin kamu ceritakan?", "Saya bingung.", "Bertanya"]):
+        table.cell(1, column).text = value
+    row = table.rows[1]._tr
+    for _ in range(rows - 1):
+        table._tbl.append(deepcopy(row))
+    document.save(path)
+
+
 def run_case(name: str, path: Path, mode: str) -> None:
     code = _CHILD.format(root=str(ROOT))
     done = subprocess.run([sys.executable, "-c", code, str(path), mode], capture_output=True, text=True, check=False)
@@ -110,6 +150,12 @@ def main() -> None:
         path = tmp / "bom.docx"
         docx_bomb(path)
         cases.append(("DOCX with 868,000 paragraphs", path, "parse"))
+        path = tmp / "paragraf.docx"
+        docx_paragraphs(path, 99_000)
+        cases.append(("DOCX with 99,000 dialogue paragraphs", path, "parse"))
+        path = tmp / "tabel.docx"
+        docx_table(path, 9_000)
+        cases.append(("DOCX verbatim table, 9,000 rows", path, "parse"))
         big = corpus_text(5000)
         path = tmp / "besar.txt"
         content = (big * (int(4.9 * 2**20) // len(big.encode()) + 1)).encode()[: int(4.9 * 2**20)]
