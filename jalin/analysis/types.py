@@ -25,6 +25,7 @@ class Utterance:
     student_label: str | None = None  # the trainee's own technique label from a DOCX verbatim, verbatim
     is_silence: bool = False
     sent_at: str | None = None      # ISO date and time of a chat message ("2026-12-04T10:15:32")
+    sent_until: str | None = None   # ...and of the last message merged into this utterance
 
 
 @dataclass

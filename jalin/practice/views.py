@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from jalin.analysis.timing import chat_timing
 from jalin.audit.services import record
 from jalin.cases import access as case_access
 from jalin.cases.models import CaseTask
@@ -87,7 +88,7 @@ def _practice(request, session, *, review: Review | None = None) -> dict:
         ctx.update(job=latest, done_job=done, job_message=job_message(latest),
                    current_model_version=current_model_version(),
                    speakers=services.speaker_overview(transcript) if transcript.speaker_roles else [],
-                   others=transcript.others or [])
+                   others=transcript.others or [], timing=chat_timing(transcript.utterances or []))
         if done is not None:
             if review is not None:
                 reviews = [review]

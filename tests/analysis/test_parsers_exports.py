@@ -258,3 +258,15 @@ def test_docx_table_cell_over_the_character_limit_names_the_row():
         parse_bytes(buffer.getvalue(), "verbatim.docx")
     assert info.value.message_id == "utterance_too_long"
     assert info.value.line == 3
+
+
+def test_chat_timing_gives_session_length_and_median_replies():
+    from jalin.analysis.timing import chat_timing
+
+    transcript = parse_file(EXPORTS / "whatsapp_android_id.txt")
+    # 10.15-10.27; Rara replies 10.15->10.17 (2 min), 10.20->10.21 (1 min); Kak Dina 10.18->10.20, 10.26->10.27
+    assert chat_timing(transcript.utterances) == {
+        "minutes": 12, "counselor_reply_seconds": 90, "counselee_reply_seconds": 90, "longest_wait_minutes": 2}
+    assert chat_timing(parse_file(EXPORTS / "asr_pembicara.txt").utterances) is None
+    second = transcript.utterances[1]
+    assert (second.sent_at, second.sent_until) == ("2026-12-04T10:17:00", "2026-12-04T10:18:00")

@@ -272,6 +272,7 @@ def _build(
                 student_label=turn.student_label,
                 is_silence=silent,
                 sent_at=turn.sent_at,
+                sent_until=turn.sent_until,
             )
         )
     language = detect_language(u.text for u in utterances if not u.is_silence)

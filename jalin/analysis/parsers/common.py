@@ -50,6 +50,7 @@ class RawTurn:
     student_label: str | None = None
     role: Speaker | None = None  # set when the source says it outright (table column)
     sent_at: str | None = None  # ISO date and time of a chat message ("2026-12-04T10:15:32")
+    sent_until: str | None = None  # time of the last chat message merged into this turn
     messages: int = 1  # chat messages merged into this turn
 
 

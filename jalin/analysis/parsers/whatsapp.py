@@ -146,6 +146,7 @@ def merge_messages(messages: list[ChatMessage], gap: timedelta = MERGE_GAP) -> l
             turn = turns[-1]
             turn.text = f"{turn.text}\n{message.text}"
             turn.messages += 1
+            turn.sent_until = message.sent_at.isoformat(timespec="seconds")
             check_turn_text(turn.text, turn.line)
         else:
             stamp = message.sent_at.strftime("%H:%M:%S" if message.has_seconds else "%H:%M")
@@ -156,6 +157,7 @@ def merge_messages(messages: list[ChatMessage], gap: timedelta = MERGE_GAP) -> l
                     line=message.line,
                     timestamp=stamp,
                     sent_at=message.sent_at.isoformat(timespec="seconds"),
+                    sent_until=message.sent_at.isoformat(timespec="seconds"),
                 )
             )
             check_turn_count(len(turns), message.line)
