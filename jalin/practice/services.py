@@ -141,7 +141,14 @@ def attach_transcript(session, *, actor, data: bytes | None = None, filename: st
 
 
 def speaker_overview(transcript: Transcript, lines: int = 2) -> list[dict]:
-    """Each speaker with their role and first lines, for the confirmation form (in order of appearance)."""
+    """Each speaker with their role and first lines, for the confirmation form (in order of appearance).
+
+    Empty when every label names its role ("Konselor", "K", a table's role column): nothing to confirm.
+    """
+    from jalin.analysis.parsers.common import known_role
+
+    if all(known_role(label) is not None for label in (transcript.speaker_roles or {})):
+        return []
     said: dict[str, list[str]] = {}
     spoken = sorted([*(transcript.utterances or []), *(transcript.others or [])],
                     key=lambda u: (u.get("line") or 0))

@@ -140,3 +140,18 @@ def test_upload_gives_other_counselee_no_roles_from_another_case(client, owner, 
     session = factories.add_session(other_case, owner)
     _upload(client, session, "sesi.vtt", (EXPORTS / "zoom_generic_speakers.vtt").read_bytes())
     assert Transcript.objects.get(session=session).speaker_roles["Speaker 1"] == "counselor"
+
+
+def test_role_labels_need_no_confirmation(client, owner, consented):
+    from jalin.practice.services import speaker_overview
+
+    from .conftest import TEXT
+
+    login(client, owner)
+    client.cookies["django_language"] = "en"
+    client.post(reverse("transcript_attach", args=[consented.pk]), {"text": TEXT})
+    transcript = Transcript.objects.get(session=consented)
+    assert transcript.speaker_roles == {"Konselor": "counselor", "Konseli": "counselee"}
+    assert speaker_overview(transcript) == []
+    page = client.get(reverse("session_detail", args=[consented.pk]))
+    assert b'id="speakers"' not in page.content
