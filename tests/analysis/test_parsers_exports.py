@@ -270,3 +270,11 @@ def test_chat_timing_gives_session_length_and_median_replies():
     assert chat_timing(parse_file(EXPORTS / "asr_pembicara.txt").utterances) is None
     second = transcript.utterances[1]
     assert (second.sent_at, second.sent_until) == ("2026-12-04T10:17:00", "2026-12-04T10:18:00")
+
+
+def test_reflections_mark_the_counselor_when_names_do_not():
+    text = ("Rara: Aku capek banget.\nDina: Jadi kamu merasa lelah.\nRara: Iya.\n"
+            "Dina: Sepertinya kamu ingin istirahat sebentar.\n")
+    transcript = parse_text(text, source="chat.txt")
+    assert transcript.speaker_roles == {"Rara": "counselee", "Dina": "counselor"}
+    assert transcript.roles_guessed

@@ -2,8 +2,8 @@
 
 Role prefixes ("Konselor", "K", "Client") say it outright.  With people's names we
 weigh the cues counselors are taught to show and trainees write down: the
-counselor opens and greets, asks most of the questions, talks about the process
-(kerahasiaan, sesi, konseling), carries an honorific (Bu/Pak/Kak + name) and is
+counselor opens and greets, asks most of the questions, reflects ("Jadi kamu
+merasa..."), talks about the process (kerahasiaan, sesi, konseling), carries an honorific (Bu/Pak/Kak + name) and is
 addressed as "Bu"/"Pak" by the counselee.  When the cues tie we refuse to guess
 and ask the user to name the counselor: a swapped transcript would turn the
 whole analysis upside down.
@@ -43,6 +43,13 @@ _QUESTION_START = re.compile(
 _PROCESS = re.compile(
     r"\b(kerahasiaan|rahasia|konseling|sesi|pertemuan|kontrak|menit|confidential\w*|session|"
     r"counsell?ing|minutes)\b",
+    re.IGNORECASE,
+)
+# Reflections as counselors are taught to open them: "Jadi kamu merasa...", "It sounds like you...".
+_REFLECTION = re.compile(
+    r"^\s*(jadi|sepertinya|kedengarannya|kelihatannya|tampaknya|kalau (ibu|bapak|saya) tidak salah)?,?\s*"
+    r"(kamu|anda|adik|dik|kak)\s+(merasa|rasa|ingin|sedang|tampak)\b|"
+    r"^\s*(so|it sounds like|sounds like|it seems|you seem)\b.{0,20}\byou\b",
     re.IGNORECASE,
 )
 _COUNSELEE_LABELS = {"cl", "cli", "client", "klien", "kl", "kli", "ki", "konseli"}
@@ -275,6 +282,7 @@ def _infer(a: str, b: str, turns: Sequence[RawTurn], source: str) -> str:
         score[opener] += 1
     _more(score, a, b, _rate(said[a], _is_question), _rate(said[b], _is_question), weight=2)
     _more(score, a, b, _count(said[a], _PROCESS), _count(said[b], _PROCESS), weight=2)
+    _more(score, a, b, _rate(said[a], _REFLECTION.search), _rate(said[b], _REFLECTION.search), weight=2)
     for name in (a, b):
         if _HONORIFIC_LABEL.match(name):
             score[name] += 3
