@@ -149,8 +149,12 @@ def _database() -> dict:
         raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL or SQLite")
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL and a busy timeout let the web server and a background analysis share the file.
+        # IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that reads
+        # (the audit head) and then writes fails at once with "database is locked" whenever the
+        # worker committed in between; the busy timeout never applies to that upgrade.
         config.setdefault("OPTIONS", {}).update(
-            {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+            {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+             "transaction_mode": "IMMEDIATE"}
         )
     config["ATOMIC_REQUESTS"] = False
     config.setdefault("TEST", {})
