@@ -278,3 +278,11 @@ def test_reflections_mark_the_counselor_when_names_do_not():
     transcript = parse_text(text, source="chat.txt")
     assert transcript.speaker_roles == {"Rara": "counselee", "Dina": "counselor"}
     assert transcript.roles_guessed
+
+
+def test_only_the_exact_placeholders_are_skipped():
+    chat = ("04/12/26 10.15 - Kak Dina: Halo, apa kabar?\n04/12/26 10.16 - Rara: null\n"
+            "04/12/26 10.17 - Rara: nuLL\n04/12/26 10.18 - Kak Dina: Gambar tidak disertakan ya?\n")
+    transcript = parse_text(chat, source="chat.txt")
+    assert transcript.skipped == {"media": 1}
+    assert [u.text for u in transcript.utterances] == ["Halo, apa kabar?", "nuLL", "Gambar tidak disertakan ya?"]

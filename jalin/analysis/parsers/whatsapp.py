@@ -61,7 +61,7 @@ _MEDIA = re.compile(
     r"^(?:<media (?:tidak disertakan|omitted)>|<(?:lampiran|attached): [^>]*>|"
     r"(?:image|video|audio|sticker|gif|document|contact card|file) omitted|"
     r"(?:gambar|video|audio|stiker|gif|dokumen|kartu kontak|berkas) tidak disertakan|"
-    r".{1,200}\((?:file attached|file terlampir|berkas terlampir)\)|null)$",
+    r".{1,200}\((?:file attached|file terlampir|berkas terlampir)\))$",
     re.IGNORECASE,
 )
 _DELETED = re.compile(
@@ -291,7 +291,8 @@ def _finish(
 
 
 def _kind(text: str) -> str | None:
-    if _MEDIA.match(text):
+    # Android writes a view-once photo as the bare word "null", always in lower case.
+    if text == "null" or _MEDIA.match(text):
         return "media"
     if _DELETED.match(text):
         return "deleted"
