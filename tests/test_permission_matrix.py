@@ -143,6 +143,7 @@ class World:
             "transcript_attach": {"session_id": session.pk},
             "transcript_rerun": {"transcript_id": getattr(self.transcript, "pk", 0)},
             "transcript_delete": {"transcript_id": getattr(self.transcript, "pk", 0)},
+            "transcript_speakers": {"transcript_id": getattr(self.transcript, "pk", 0)},
             "transcript_label": {"transcript_id": getattr(self.transcript, "pk", 0)},
             "transcript_task": {"transcript_id": getattr(self.transcript, "pk", 0)},
             "job_status": {"job_id": getattr(self.job, "pk", 0)},
@@ -357,6 +358,7 @@ EXPECTED = {
     "transcript_delete": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
     "transcript_label": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 404'),
     "transcript_rerun": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
+    "transcript_speakers": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 302'),
     "transcript_task": ('302 405 405 405 405 405 405', '302 404 404 404 404 404 404'),
     "twofactor_setup": ('302 200 200 200 200 200 200', '302 200 200 200 200 200 200'),
 }

@@ -18,7 +18,7 @@ from typing import TextIO
 from .engine import analyze, default_model
 from .errors import AnalysisError, InputError, ModelError
 from .model import LabelModel, load_model
-from .parsers import parse_file
+from .parsers import Limits, parse_file, read_speaker_roles
 from .report import summary_table, to_html, to_json, to_markdown, to_text
 from .types import AnalysisResult
 
@@ -27,7 +27,7 @@ __all__ = ["FORMATS", "INPUT_EXTENSIONS", "analyze_main", "main"]
 FORMATS = ("json", "html", "md", "text")
 EXTENSIONS = {"json": ".json", "html": ".html", "md": ".md", "text": ".txt"}
 # What a folder scan picks up; reports Jalin wrote (.html, .json) are not transcripts.
-INPUT_EXTENSIONS = (".txt", ".docx", ".vtt", ".srt", ".csv", ".tsv", ".jsonl")
+INPUT_EXTENSIONS = (".txt", ".docx", ".vtt", ".srt", ".csv", ".tsv", ".jsonl", ".zip")
 PROGRESS_MIN_FILES = 2
 
 _MESSAGES = {
@@ -47,6 +47,17 @@ _MESSAGES = {
         "en": "unexpected error while analysing ({kind}); please report it to the developers",
     },
     "done": {"id": "{ok} dari {total} berkas dianalisis", "en": "{ok} of {total} files analysed"},
+    "guessed": {
+        "id": "{file}: peran ditebak dari isi percakapan (label tidak menyebutkannya): {roles}. "
+        "Bila keliru, ulangi dengan --counselor NAMA atau --speakers BERKAS.",
+        "en": "{file}: roles guessed from the talk (the labels do not say): {roles}. "
+        "If wrong, run again with --counselor NAME or --speakers FILE.",
+    },
+    "bad_limit": {"id": "{option} harus bilangan bulat positif", "en": "{option} must be a positive whole number"},
+}
+_ROLE_NAMES = {
+    "id": {"counselor": "konselor", "counselee": "konseli", "other": "lain"},
+    "en": {"counselor": "counselor", "counselee": "counselee", "other": "other"},
 }
 
 
@@ -64,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("id", "en"), default="id", help="report language (default: id)")
     p.add_argument("--out", metavar="PATH", help="output file, or folder for several inputs (one report each + summary)")
     p.add_argument("--counselor", metavar="NAME", help="the counselor's name as written in the transcript")
+    p.add_argument("--speakers", metavar="FILE",
+                   help="speaker roles, one 'Name = counselor|counselee|other' per line (e.g. 'Speaker 2 = counselor')")
+    p.add_argument("--max-utterances", type=int, default=Limits().utterances, metavar="N",
+                   help=f"refuse a transcript with more utterances (default: {Limits().utterances})")
+    p.add_argument("--max-chars", type=int, default=Limits().utterance_chars, metavar="N",
+                   help=f"refuse an utterance with more characters (default: {Limits().utterance_chars})")
     p.add_argument("--model", metavar="PATH", help="model file to use instead of the packaged one")
     return p
 
@@ -175,6 +192,20 @@ def _analyze(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for source, message in failures:
         print(f"{source}: {message}", file=stderr)
 
+    for option, value in (("--max-utterances", args.max_utterances), ("--max-chars", args.max_chars)):
+        if value < 1:
+            print(_msg("bad_limit", lang, option=option), file=stderr)
+            return 2
+    args.limits = Limits(utterances=args.max_utterances, utterance_chars=args.max_chars)
+    args.roles = None
+    if args.speakers:
+        try:
+            speakers_text = Path(args.speakers).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            print(f"{args.speakers}: {_msg('not_found', lang)}", file=stderr)
+            return 2
+        args.roles = read_speaker_roles(speakers_text, Path(args.speakers).name)  # InputError: one line, exit 1
+
     model = _load_model(args.model) if files else None
     results = _run(files, args, model, lang, failures, stderr)
     ok = _emit(results, args, several, out, lang, failures, stdout, stderr)
@@ -192,7 +223,12 @@ def _run(files: list[Path], args: argparse.Namespace, model: LabelModel | None, 
     for i, path in enumerate(files):
         progress.show(i, path.name)
         try:
-            transcript = parse_file(path, counselor=args.counselor)
+            transcript = parse_file(path, counselor=args.counselor, roles=args.roles, limits=args.limits)
+            if transcript.roles_guessed:
+                names = _ROLE_NAMES[lang]
+                roles = ", ".join(f"{label} = {names[role]}" for label, role in transcript.speaker_roles.items())
+                progress.close()
+                print(_msg("guessed", lang, file=path.name, roles=roles), file=stderr)
             results.append((path, analyze(transcript, lang=lang, model=model)))
         except ModelError:
             raise

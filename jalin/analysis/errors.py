@@ -62,7 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # --- structure -------------------------------------------------------------
     "no_dialogue": {
-        "id": "tidak ada baris percakapan yang dikenali. Yang diharapkan: satu ucapan per baris "
+        "id": "tidak ada baris percakapan yang dikenali. Yang diharapkan: satu ujaran per baris "
         "dengan nama pembicara di depan, misalnya 'Konselor: ...' dan 'Konseli: ...' "
         "(atau 'K:'/'KI:', 'Counselor:'/'Client:', 'Bu Rina:'/'Dimas:').",
         "en": "no conversation lines were recognised. Expected: one utterance per line starting with "
@@ -70,16 +70,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(or 'Konselor:'/'Konseli:', 'K:'/'KI:', 'Ms Rina:'/'Dimas:').",
     },
     "one_speaker": {
-        "id": "hanya ada satu pembicara ({speaker}). Yang diharapkan: ucapan "
+        "id": "hanya ada satu pembicara ({speaker}). Yang diharapkan: ujaran "
         "konselor dan konseli; periksa bahwa setiap baris diawali nama pembicara.",
         "en": "there is only one speaker ({speaker}). Expected: utterances by both the "
         "counselor and the counselee; check that every line starts with the speaker.",
     },
     "too_many_speakers": {
         "id": "ada lebih dari dua pembicara ({speakers}). Yang diharapkan: satu konselor dan satu "
-        "konseli (konseling individual).",
+        "konseli (konseling individual); tandai peran setiap pembicara (konselor, konseli atau lain) "
+        "bila ada orang lain, misalnya orang tua.",
         "en": "there are more than two speakers ({speakers}). Expected: one counselor and one "
-        "counselee (individual counseling).",
+        "counselee (individual counseling); mark each speaker's role (counselor, counselee or other) "
+        "when someone else took part, e.g. a parent.",
     },
     "unknown_speaker": {
         "id": "pembicara '{speaker}' tidak dikenali. Yang diharapkan: {expected}.",
@@ -101,7 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "counselor '{counselor}' is not in the transcript. Speakers found: {speakers}.",
     },
     "unattributed_line": {
-        "id": "ucapan tanpa pembicara. Yang diharapkan: nama pembicara ({expected}).",
+        "id": "ujaran tanpa pembicara. Yang diharapkan: nama pembicara ({expected}).",
         "en": "utterance without a speaker. Expected: the speaker ({expected}).",
     },
     # --- tables and records ------------------------------------------------------
@@ -122,13 +124,65 @@ MESSAGES: dict[str, dict[str, str]] = {
         'e.g. {{"speaker": "counselor", "text": "..."}}.',
     },
     "bad_csv": {
-        "id": "CSV tidak dapat dibaca ({detail}). Yang diharapkan: baris judul kolom lalu satu ucapan "
+        "id": "CSV tidak dapat dibaca ({detail}). Yang diharapkan: baris judul kolom lalu satu ujaran "
         "per baris.",
         "en": "the CSV cannot be read ({detail}). Expected: a header row, then one utterance per row.",
     },
     "multiple_conversations": {
         "id": "berkas berisi {count} percakapan. Yang diharapkan: satu sesi per berkas.",
         "en": "the file holds {count} conversations. Expected: one session per file.",
+    },
+    # --- limits (enforced while reading) ----------------------------------------
+    "too_many_utterances": {
+        "id": "transkrip terlalu panjang: lebih dari {limit} ujaran. Batasnya {limit} ujaran per transkrip; "
+        "bagi transkrip per sesi.",
+        "en": "the transcript is too long: more than {limit} utterances. The limit is {limit} utterances per "
+        "transcript; split it by session.",
+    },
+    "utterance_too_long": {
+        "id": "ujaran terlalu panjang ({chars} karakter atau lebih). Batasnya {limit} karakter per ujaran; "
+        "periksa apakah pemisah baris hilang sehingga banyak ujaran tergabung menjadi satu.",
+        "en": "an utterance is too long ({chars} characters or more). The limit is {limit} characters per "
+        "utterance; check whether line breaks were lost so that many utterances ran together.",
+    },
+    "too_many_lines": {
+        "id": "berkas terlalu panjang: lebih dari {limit} baris, paragraf atau sel tabel. "
+        "Yang diharapkan: transkrip satu sesi konseling.",
+        "en": "the file is too long: more than {limit} lines, paragraphs or table cells. "
+        "Expected: the transcript of one counseling session.",
+    },
+    # --- chat exports ------------------------------------------------------------
+    "chat_date_style": {
+        "id": "tanggal atau jam pesan tidak dikenali. Yang diharapkan: ekspor chat WhatsApp, misalnya "
+        "'04/12/26 10.15 - Nama: pesan' atau '[04/12/26 10.15.32] Nama: pesan'.",
+        "en": "the message date or time is not recognised. Expected: a WhatsApp chat export, e.g. "
+        "'12/4/26, 10:15 AM - Name: message' or '[12/4/26, 10:15:32 AM] Name: message'.",
+    },
+    "zip_without_chat": {
+        "id": "berkas .zip ini tidak berisi chat (berkas .txt). Yang diharapkan: berkas .zip dari "
+        "'Ekspor chat' WhatsApp, atau berkas .txt di dalamnya.",
+        "en": "this .zip file holds no chat (.txt file). Expected: the .zip made by WhatsApp's "
+        "'Export chat', or the .txt file inside it.",
+    },
+    "zip_corrupt": {
+        "id": "berkas .zip rusak atau tidak lengkap. Ekspor ulang chat dari WhatsApp.",
+        "en": "the .zip file is damaged or incomplete. Export the chat again from WhatsApp.",
+    },
+    "zip_too_large": {
+        "id": "berkas .zip terlalu besar ({size_mb} MB; batasnya {limit_mb} MB). Ekspor ulang chat dari "
+        "WhatsApp dengan pilihan 'Tanpa media'.",
+        "en": "the .zip file is too large ({size_mb} MB; the limit is {limit_mb} MB). Export the chat again "
+        "from WhatsApp choosing 'Without media'.",
+    },
+    "speaker_not_found": {
+        "id": "pembicara '{speaker}' tidak ada di transkrip. Pembicara yang ditemukan: {speakers}.",
+        "en": "speaker '{speaker}' is not in the transcript. Speakers found: {speakers}.",
+    },
+    "speakers_file": {
+        "id": "daftar peran pembicara tidak dapat dibaca ({detail}). Yang diharapkan: satu baris per "
+        "pembicara, 'Nama = konselor', 'Nama = konseli' atau 'Nama = lain'.",
+        "en": "the speaker role list cannot be read ({detail}). Expected: one line per speaker, "
+        "'Name = counselor', 'Name = counselee' or 'Name = other'.",
     },
     # --- model files (raised by the model loader) -------------------------------
     "model_missing": {

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Speaker = Literal["counselor", "counselee"]
+Role = Literal["counselor", "counselee", "other"]  # "other": a parent, a co-counselor; shown, never scored
 
-__all__ = ["AnalysisResult", "LabelledUtterance", "Speaker", "TaskHit", "Transcript", "Utterance"]
+__all__ = ["AnalysisResult", "LabelledUtterance", "Role", "Speaker", "TaskHit", "Transcript", "Utterance"]
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Utterance:
     stage_hint: str | None = None   # stage from a heading in the source ("Tahap Awal"), if any
     student_label: str | None = None  # the trainee's own technique label from a DOCX verbatim, verbatim
     is_silence: bool = False
+    sent_at: str | None = None      # ISO date and time of a chat message ("2026-12-04T10:15:32")
+    sent_until: str | None = None   # ...and of the last message merged into this utterance
 
 
 @dataclass
@@ -34,6 +37,10 @@ class Transcript:
     format: str = "text"            # text, vtt, srt, docx, csv, jsonl
     counselor_name: str = ""        # who was taken to be the counselor
     language: str | None = None     # "id" / "en" when known or detected
+    others: list[Utterance] = field(default_factory=list)  # speakers mapped to "other": kept, not analysed
+    speaker_roles: dict[str, str] = field(default_factory=dict)  # label as written -> counselor/counselee/other
+    roles_guessed: bool = False     # True when the roles were inferred from the talk, not read or given
+    skipped: dict[str, int] = field(default_factory=dict)  # chat lines not analysed: system, media, deleted
 
     @property
     def has_student_labels(self) -> bool:

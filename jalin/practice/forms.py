@@ -6,7 +6,7 @@ from .services import MAX_UPLOAD_BYTES
 
 
 class TranscriptForm(forms.Form):
-    file = forms.FileField(label=_("Transcript file (text, DOCX verbatim table, VTT or SRT; at most 5 MB)"),
+    file = forms.FileField(label=_("Transcript file (text, DOCX verbatim table, VTT or SRT, WhatsApp chat export .txt or .zip; at most 5 MB)"),
                            required=False)
     text = forms.CharField(label=_("…or paste the transcript"), required=False, strip=False, widget=forms.Textarea(
         attrs={"rows": 6}), max_length=MAX_UPLOAD_BYTES)

@@ -30,11 +30,23 @@ class Transcript(models.Model):
     counselor_name = EncryptedTextField(blank=True, default="")
     language = models.CharField(max_length=5, blank=True, default="")
     has_student_labels = models.BooleanField(default=False)
+    # Who is who: {label as written: counselor/counselee/other}; guessed until the counselor confirms.
+    speaker_roles = EncryptedJSONField(null=True, blank=True)
+    roles_guessed = models.BooleanField(default=False)
+    others = EncryptedJSONField(null=True, blank=True)  # utterances of "other" speakers: shown, never scored
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class CaseSpeakerRoles(models.Model):
+    """The speaker roles a counselor confirmed for a case, applied to the case's next transcripts."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="+")
+    roles = EncryptedJSONField()  # {label as written: counselor/counselee/other}; labels may be names
+    updated_at = models.DateTimeField(auto_now=True)
 
 
 class AnalysisJob(models.Model):

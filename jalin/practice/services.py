@@ -19,7 +19,16 @@ from jalin.audit.services import record
 from jalin.cases.models import CaseAccess, CaseTask
 from jalin.cases.services import ServiceError
 
-from .models import AnalysisJob, LabelCorrection, Review, ReviewComment, ReviewRating, Strategy, Transcript
+from .models import (
+    AnalysisJob,
+    CaseSpeakerRoles,
+    LabelCorrection,
+    Review,
+    ReviewComment,
+    ReviewRating,
+    Strategy,
+    Transcript,
+)
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 REVIEW_ACCESS_DAYS = 30
@@ -54,24 +63,20 @@ def _require_processing(counselee) -> None:
 
 # --- transcripts and jobs ---------------------------------------------------------------------
 
-def read_transcript(*, data: bytes | None = None, filename: str = "", text: str = "", lang: str = "id"):
-    """Parse an upload or a paste; bad input raises ``TranscriptInputError`` with the engine's message."""
-    from jalin.analysis.parsers import parse_bytes, parse_text
-
-    try:
-        if data is not None:
-            if len(data) > MAX_UPLOAD_BYTES:
-                # the parser says the same; checking here avoids reading a huge DOCX at all
-                from jalin.analysis.parsers import _too_large
-                raise _too_large(filename or "<upload>", len(data))
-            return parse_bytes(data, filename or "upload.txt")
-        return parse_text(text, source=filename or "<text>")
-    except InputError as exc:
-        raise TranscriptInputError(exc.message(lang)) from None
-
-
 _FORMAT_BY_EXTENSION = {"txt": "text", "text": "text", "docx": "docx", "doc": "docx", "vtt": "vtt", "srt": "srt",
                         "csv": "csv", "jsonl": "jsonl", "json": "jsonl"}
+
+
+def remembered_roles(case) -> dict[str, str]:
+    memory = CaseSpeakerRoles.objects.filter(case=case).first()
+    return dict(memory.roles or {}) if memory is not None else {}
+
+
+def _parsed_fields(parsed) -> dict:
+    return {"format": parsed.format, "utterances": [dataclasses.asdict(u) for u in parsed.utterances],
+            "counselor_name": parsed.counselor_name, "language": parsed.language or "",
+            "has_student_labels": parsed.has_student_labels, "speaker_roles": parsed.speaker_roles,
+            "roles_guessed": parsed.roles_guessed, "others": [dataclasses.asdict(u) for u in parsed.others]}
 
 
 @transaction.atomic
@@ -110,30 +115,47 @@ def attach_transcript(session, *, actor, data: bytes | None = None, filename: st
 
 def parse_stored_upload(transcript: Transcript) -> Transcript:
     """In the worker: parse the stored upload and keep the utterances (one short transaction). A bad file
-    raises the engine's ``InputError``; the transcript and its raw upload stay, so nothing is lost."""
+    raises the engine's ``InputError``; the transcript and its raw upload stay, so nothing is lost.
+
+    Speakers whose role was confirmed earlier for this case keep that role; more than two speakers are
+    guessed (the two who speak most, the rest "other") and the session page asks the counselor to confirm.
+    """
     from jalin.analysis.parsers import parse_bytes, parse_text
 
-    if transcript.raw_base64:
-        data = base64.b64decode(transcript.raw)
-        parsed = parse_bytes(data, transcript.source_name or "upload.txt")
-    else:
-        data = None
-        parsed = parse_text(transcript.raw, source=transcript.source_name or "<text>")
+    data = base64.b64decode(transcript.raw) if transcript.raw_base64 else None
+
+    def read(roles=None):
+        if data is not None:
+            return parse_bytes(data, transcript.source_name or "upload.txt", roles=roles, guess_others=True)
+        return parse_text(transcript.raw, source=transcript.source_name or "<text>", roles=roles, guess_others=True)
+
+    parsed = read()
+    remembered = remembered_roles(transcript.session.case)
+    present = {label: remembered[label] for label in parsed.speaker_roles if label in remembered}
+    if parsed.roles_guessed and present:
+        try:
+            parsed = read(roles=present)
+        except InputError:
+            pass  # the remembered roles do not fit this transcript (e.g. two counselors): ask again
     raw, is_b64 = transcript.raw, transcript.raw_base64
     if data is not None and parsed.format != "docx":
-        from jalin.analysis.parsers.decoding import decode
-        raw, is_b64 = decode(data, parsed.source), False  # text formats are kept as text, as pasted ones
+        if data[:4] == b"PK\x03\x04":
+            # a WhatsApp .zip: keep the chat text only, never the media beside it
+            from jalin.analysis.parsers.whatsapp import chat_from_zip
+            raw, is_b64 = chat_from_zip(data, parsed.source, MAX_UPLOAD_BYTES), False
+        else:
+            from jalin.analysis.parsers.decoding import decode
+            raw, is_b64 = decode(data, parsed.source), False  # text formats are kept as text, as pasted ones
     with transaction.atomic():
         locked = Transcript.objects.select_for_update().filter(pk=transcript.pk).first()
         if locked is None:
             raise Transcript.DoesNotExist("the transcript was deleted while it was parsed")
         if not locked.parsed:
-            locked.format, locked.raw, locked.raw_base64 = parsed.format, raw, is_b64
-            locked.utterances = [dataclasses.asdict(u) for u in parsed.utterances]
-            locked.counselor_name, locked.language = parsed.counselor_name, parsed.language or ""
-            locked.has_student_labels, locked.parsed = parsed.has_student_labels, True
-            locked.save(update_fields=["format", "raw", "raw_base64", "utterances", "counselor_name", "language",
-                                       "has_student_labels", "parsed"])
+            fields = _parsed_fields(parsed)
+            for name, value in fields.items():
+                setattr(locked, name, value)
+            locked.raw, locked.raw_base64, locked.parsed = raw, is_b64, True
+            locked.save(update_fields=[*fields, "raw", "raw_base64", "parsed"])
     transcript.refresh_from_db()
     return transcript
 
@@ -208,6 +230,61 @@ def delete_transcript(transcript: Transcript, *, actor, request=None) -> None:
     transcript.delete()
 
 
+def speaker_overview(transcript: Transcript, lines: int = 2) -> list[dict]:
+    """Each speaker with their role and first lines, for the confirmation form (in order of appearance).
+
+    Empty when every label names its role ("Konselor", "K", a table's role column): nothing to confirm.
+    """
+    from jalin.analysis.parsers.common import known_role
+
+    if all(known_role(label) is not None for label in (transcript.speaker_roles or {})):
+        return []
+    said: dict[str, list[str]] = {}
+    spoken = sorted([*(transcript.utterances or []), *(transcript.others or [])],
+                    key=lambda u: (u.get("line") or 0))
+    for utterance in spoken:
+        texts = said.setdefault(utterance.get("speaker_name") or utterance["speaker"], [])
+        if len(texts) < lines:
+            texts.append(utterance["text"])
+    roles = transcript.speaker_roles or {}
+    return [{"label": label, "role": roles.get(label, ""), "lines": texts} for label, texts in said.items()]
+
+
+@transaction.atomic
+def confirm_speaker_roles(transcript: Transcript, roles: dict[str, str], *, actor, lang: str = "id",
+                          request=None) -> AnalysisJob:
+    """The counselor confirms or swaps the roles: parse again with them, remember them for the case, re-analyse."""
+    from jalin.analysis.parsers import ROLES, parse_bytes
+
+    from .tasks import enqueue_on_commit
+
+    known = set((transcript.speaker_roles or {}).keys())
+    if set(roles) != known or any(role not in ROLES for role in roles.values()):
+        raise ServiceError(_("Give every speaker a role."))
+    chosen = list(roles.values())
+    if chosen.count("counselor") != 1 or "counselee" not in chosen:
+        raise ServiceError(_("Choose exactly one counselor and at least one counselee."))
+    raw = base64.b64decode(transcript.raw) if transcript.raw_base64 else transcript.raw.encode("utf-8")
+    name = transcript.source_name or {"docx": "upload.docx"}.get(transcript.format, "upload.txt")
+    try:
+        parsed = parse_bytes(raw, name, fmt=transcript.format, roles=roles)
+    except InputError as exc:
+        raise TranscriptInputError(exc.message(lang)) from None
+    for field_name, value in _parsed_fields(parsed).items():
+        setattr(transcript, field_name, value)
+    memory, _created = CaseSpeakerRoles.objects.get_or_create(case=transcript.session.case,
+                                                              defaults={"roles": {}})
+    memory.roles = {**(memory.roles or {}), **roles}
+    memory.save()
+    transcript.parsed = True
+    transcript.save()
+    job = AnalysisJob.objects.create(transcript=transcript, requested_by=actor)
+    enqueue_on_commit(job)
+    record("transcript.confirm_roles", actor=actor, obj=transcript, request=request, **_ids(transcript.session),
+           speakers=len(roles), others=chosen.count("other"), job=job.pk)
+    return job
+
+
 @transaction.atomic
 def rerun_analysis(transcript: Transcript, *, actor, request=None) -> AnalysisJob:
     """Queue a new analysis with the current model; the earlier results stay as they were. A job that
@@ -239,7 +316,7 @@ def transcript_for_engine(transcript: Transcript):
 def _risk_reason(session_number: int, number: int, flag_name: str, lang: str) -> str:
     if lang == "en":
         return f"Transcript of session {session_number}, utterance {number}: {flag_name}"
-    return f"Transkrip sesi {session_number}, ucapan {number}: {flag_name}"
+    return f"Transkrip sesi {session_number}, ujaran {number}: {flag_name}"
 
 
 def raise_transcript_alerts(transcript: Transcript, report: dict) -> int:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/transcript/", views.transcript_attach, name="transcript_attach"),
     path("transcripts/<int:transcript_id>/rerun/", views.transcript_rerun, name="transcript_rerun"),
     path("transcripts/<int:transcript_id>/delete/", views.transcript_delete, name="transcript_delete"),
+    path("transcripts/<int:transcript_id>/speakers/", views.transcript_speakers, name="transcript_speakers"),
     path("transcripts/<int:transcript_id>/label/", views.transcript_label, name="transcript_label"),
     path("transcripts/<int:transcript_id>/task/", views.transcript_task, name="transcript_task"),
     path("analysis-jobs/<int:job_id>/status/", views.job_status, name="job_status"),

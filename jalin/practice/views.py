@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from jalin.analysis.timing import chat_timing
 from jalin.audit.services import record
 from jalin.cases import access as case_access
 from jalin.cases.models import CaseTask
@@ -91,7 +92,9 @@ def _practice(request, session, *, review: Review | None = None) -> dict:
         latest = jobs[0] if jobs else None
         done = next((j for j in jobs if j.status == AnalysisJob.Status.DONE), None)
         ctx.update(job=latest, done_job=done, job_message=job_message(latest),
-                   current_model_version=current_model_version())
+                   current_model_version=current_model_version(),
+                   speakers=services.speaker_overview(transcript) if transcript.speaker_roles else [],
+                   others=transcript.others or [], timing=chat_timing(transcript.utterances or []))
         if done is not None:
             if review is not None:
                 reviews = [review]
@@ -149,6 +152,22 @@ def transcript_attach(request, session_id):
         return _back(session, "transcript")
     messages.success(request, _("Transcript saved. The analysis is running; this page shows its progress."))
     return _back(session)
+
+
+@login_required
+@require_POST
+def transcript_speakers(request, transcript_id):
+    """Confirm or swap who is the counselor, the counselee and anyone else; re-analyses the transcript."""
+    transcript = access.get_transcript_for_user(request.user, transcript_id, write=True)
+    labels = list((transcript.speaker_roles or {}).keys())
+    roles = {label: request.POST.get(f"role-{index}", "") for index, label in enumerate(labels)}
+    try:
+        services.confirm_speaker_roles(transcript, roles, actor=request.user, lang=ui_lang(), request=request)
+    except ServiceError as exc:
+        _errors(request, exc)
+        return _back(transcript.session, "speakers")
+    messages.success(request, _("Speaker roles saved for this case. The analysis runs again with them."))
+    return _back(transcript.session)
 
 
 @login_required

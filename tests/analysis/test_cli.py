@@ -262,3 +262,41 @@ def test_single_file_into_a_new_folder(tmp_path: Path) -> None:
     code, _, _ = run([str(write(tmp_path, "nadia.txt", SESSION_ID)), "--format", "md", "--out", out])
     assert code == 0
     assert (tmp_path / "laporan" / "nadia.md").read_text("utf-8").startswith("# Analisis sesi konseling")
+
+
+EXPORTS = Path(__file__).parent / "data" / "exports"
+
+
+def test_guessed_roles_are_said_and_a_speaker_list_maps_three_people(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = analyze_main([str(EXPORTS / "whatsapp_android_id.txt"), "--format", "json", "--lang", "en"],
+                        stdout=out, stderr=err)
+    assert code == 0
+    assert "roles guessed from the talk" in err.getvalue()
+    assert "Kak Dina = counselor, Rara = counselee" in err.getvalue()
+    assert json.loads(out.getvalue())["utterances"][0]["speaker"] == "counselor"
+
+    family = EXPORTS / "family_three_speakers.txt"
+    out, err = io.StringIO(), io.StringIO()
+    assert analyze_main([str(family), "--lang", "en"], stdout=out, stderr=err) == 2
+    assert "more than two speakers" in err.getvalue()
+    roles = tmp_path / "peran.txt"
+    roles.write_text("Bu Sari = konselor\nRara = konseli\nIbu Rara = lain\n", "utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = analyze_main([str(family), "--speakers", str(roles), "--format", "json"], stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    report = json.loads(out.getvalue())
+    assert [u["speaker_name"] for u in report["utterances"]].count("Ibu Rara") == 0
+    assert "roles guessed" not in err.getvalue()
+
+
+def test_limit_options_refuse_a_long_transcript(tmp_path: Path) -> None:
+    path = tmp_path / "sesi.txt"
+    path.write_text(SESSION_ID, "utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = analyze_main([str(path), "--max-utterances", "4", "--lang", "en"], stdout=out, stderr=err)
+    assert code != 0
+    assert "more than 4 utterances" in err.getvalue() and "line 5" in err.getvalue()
+    err = io.StringIO()
+    assert analyze_main([str(path), "--max-chars", "0"], stdout=io.StringIO(), stderr=err) == 2
+    assert "--max-chars" in err.getvalue()

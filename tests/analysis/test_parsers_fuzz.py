@@ -17,6 +17,7 @@ NAMES = [
     "sesi.csv",
     "sesi.jsonl",
     "sesi.json",
+    "chat.zip",
     "upload",
     "x.doc",
 ]

@@ -77,7 +77,7 @@ def test_job_lifecycle_progress_and_result(client, owner, transcript):
     # the risk flag raised the same alert as a critical measure answer, naming the utterance
     alert = Alert.objects.get(case=transcript.session.case, source="transcript")
     assert (alert.code, alert.severity, alert.source_ref) == ("risk_self", "critical", f"t{transcript.pk}:u4")
-    assert "utterance 4" in alert.reason_en and "ucapan 4" in alert.reason_id
+    assert "utterance 4" in alert.reason_en and "ujaran 4" in alert.reason_id
 
 
 def test_rerun_keeps_old_result_and_alerts_are_not_duplicated(client, owner, analysed):

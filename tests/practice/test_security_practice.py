@@ -47,11 +47,13 @@ def test_job_status_does_not_load_the_encrypted_result(client, owner, transcript
     assert not any('"result"' in q["sql"] for q in captured.captured_queries)
 
 
-@pytest.mark.parametrize("body,name", [
-    ("[" * 100_000 + "]" * 100_000, "deep.json"),  # a JSON array, nested
-    ('{"speaker": "Konselor", "text": "halo", "x": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "deep.jsonl"),
+@pytest.mark.parametrize("body,name,expected", [
+    ("[" * 100_000 + "]" * 100_000, "deep.json", "nested too deeply"),  # a JSON array, nested
+    # one JSON Lines record 100,000 levels deep is stopped earlier, by the per-line limit, while streaming
+    ('{"speaker": "Konselor", "text": "halo", "x": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "deep.jsonl",
+     "an utterance is too long"),
 ])
-def test_deeply_nested_json_upload_gets_a_clear_message(client, owner, consented, body, name):
+def test_deeply_nested_json_upload_gets_a_clear_message(client, owner, consented, body, name, expected):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     login(client, owner)
@@ -62,15 +64,17 @@ def test_deeply_nested_json_upload_gets_a_clear_message(client, owner, consented
     run_pending()  # the upload is parsed in the worker: its job fails with the message, nothing else is stored
     transcript = consented.transcripts.get()
     assert (transcript.parsed, transcript.jobs.get().status) == (False, "failed")
-    assert "nested too deeply" in client.get(reverse("session_detail", args=[consented.pk])).content.decode()
+    assert expected in client.get(reverse("session_detail", args=[consented.pk])).content.decode()
 
 
 def test_deeply_nested_json_in_the_library_names_the_line():
     from jalin.analysis.errors import InputError
+    from jalin.analysis.parsers.common import Limits, using_limits
     from jalin.analysis.parsers.records import read_jsonl_turns
 
-    with pytest.raises(InputError) as caught:
-        read_jsonl_turns('{"speaker": "a", "text": "b"}\n' + "[" * 50_000 + "]" * 50_000 + "\n", "x.jsonl")
+    # with a per-line limit above the line's length, the nesting itself is what is refused
+    with pytest.raises(InputError) as caught, using_limits(Limits(utterance_chars=1_000_000)):
+        read_jsonl_turns('{"speaker": "a", "text": "b"}\n' + "[" * 100_000 + "]" * 100_000 + "\n", "x.jsonl")
     assert caught.value.message_id == "json_too_deep" and caught.value.line == 2
     assert "terlalu dalam" in caught.value.message("id")
 

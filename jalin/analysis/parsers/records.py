@@ -11,17 +11,27 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from jalin.analysis.errors import InputError
 
 from .columns import field_for
-from .common import RawTurn, clean_timestamp, stage_heading
+from .common import (
+    LimitExceeded,
+    RawTurn,
+    active_limits,
+    check_turn_count,
+    check_turn_text,
+    clean_timestamp,
+    iter_lines,
+    stage_heading,
+)
 
 __all__ = ["EXPECTED_FIELDS", "read_csv_turns", "read_jsonl_turns"]
 
 EXPECTED_FIELDS = ("speaker/interlocutor", "text/utterance_text/utterance", "label/technique (opsional)")
+_TOO_DEEP = "nested too deeply"
 _CONVERSATION_FIELDS = (
     "conversation_id",
     "dialog_id",
@@ -38,15 +48,13 @@ def read_csv_turns(text: str, source: str) -> list[RawTurn]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text), dialect))
-    except csv.Error as exc:
-        raise InputError(source, "bad_csv", detail=str(exc)) from None
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows = _csv_rows(reader, source)
+    header = next(rows, None)
+    if header is None:
         raise InputError(source, "empty_file")
-    header = [cell.strip() for cell in rows[0]]
-    records = ((number, dict(zip(header, row, strict=False))) for number, row in enumerate(rows[1:], start=2))
+    header = [cell.strip() for cell in header]
+    records = ((number, dict(zip(header, row, strict=False))) for number, row in rows)
     return _turns(records, header, source)
 
 
@@ -59,6 +67,28 @@ def _json(text: str, source: str, line: int | None) -> Any:
         raise InputError(source, "json_too_deep", line=line) from None
 
 
+def _csv_rows(reader: Any, source: str) -> Iterator[Any]:
+    """Non-empty rows, read one at a time; the header comes out as a bare row, the rest with their line."""
+    limits = active_limits()
+    first = True
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(source, "bad_csv", line=reader.line_num, detail=str(exc)) from None
+        if reader.line_num > limits.lines:
+            raise LimitExceeded("too_many_lines", reader.line_num, limits.lines)
+        if not any(cell.strip() for cell in row):
+            continue
+        if first:
+            first = False
+            yield row
+        else:
+            yield reader.line_num, row
+
+
 def read_jsonl_turns(text: str, source: str) -> list[RawTurn]:
     stripped = text.strip()
     if stripped.startswith("["):
@@ -67,10 +97,13 @@ def read_jsonl_turns(text: str, source: str) -> list[RawTurn]:
         records = [(i, item) for i, item in enumerate(items, start=1)]
     else:
         records = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in iter_lines(text):
             if not line.strip():
                 continue
             records.append((number, _json(line, source, number)))
+            check_turn_count(len(records), number)
+    if len(records) > active_limits().utterances:
+        check_turn_count(len(records), records[active_limits().utterances][0])
     for number, item in records:
         if not isinstance(item, dict):
             raise InputError(source, "bad_json", line=number, detail=type(item).__name__)
@@ -112,6 +145,8 @@ def _turns(records: Iterable[tuple[int, Mapping[str, str]]], header: list[str], 
             raise InputError(
                 source, "unattributed_line", line=number, column=speaker, expected=EXPECTED_FIELDS[:1]
             )
+        check_turn_text(words, number)
+        check_turn_count(len(turns) + 1, number)
         turns.append(
             RawTurn(
                 label=who,

@@ -9,8 +9,9 @@ without a speaker continues the previous one (captions wrapped into two cues).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from .common import RawTurn, clean_timestamp
+from .common import RawTurn, check_turn_count, check_turn_text, clean_timestamp, iter_lines
 from .text import _speaker_like
 
 __all__ = ["looks_like_srt", "read_caption_turns"]
@@ -23,7 +24,7 @@ _BLOCK_KEYWORDS = ("NOTE", "STYLE", "REGION")
 
 
 def looks_like_srt(text: str) -> bool:
-    lines = [line for line in text.lstrip("\ufeff").splitlines() if line.strip()][:2]
+    lines = [line for line in text.lstrip("\ufeff")[:2048].splitlines() if line.strip()][:2]
     return len(lines) == 2 and lines[0].strip().isdigit() and bool(_TIMING.match(lines[1]))
 
 
@@ -36,21 +37,26 @@ def read_caption_turns(text: str) -> list[RawTurn]:
             continue
         if not turn.label and turns:
             turns[-1].text = f"{turns[-1].text} {turn.text}".strip()
+            check_turn_text(turns[-1].text, turns[-1].line)
         else:
+            check_turn_text(turn.text, turn.line)
             turns.append(turn)
+            check_turn_count(len(turns), turn.line)
     # Captions without any speaker names are not a dialogue we can attribute.
     return turns if any(turn.label for turn in turns) else []
 
 
-def _blocks(text: str) -> list[list[tuple[int, str]]]:
-    """Blank-line separated blocks as (line number, line) pairs."""
-    blocks: list[list[tuple[int, str]]] = [[]]
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+def _blocks(text: str) -> Iterator[list[tuple[int, str]]]:
+    """Blank-line separated blocks as (line number, line) pairs, read lazily."""
+    block: list[tuple[int, str]] = []
+    for number, line in iter_lines(text.lstrip("\ufeff")):
         if line.strip():
-            blocks[-1].append((number, line.rstrip()))
-        elif blocks[-1]:
-            blocks.append([])
-    return [block for block in blocks if block]
+            block.append((number, line.rstrip()))
+        elif block:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 def _cue(block: list[tuple[int, str]]) -> RawTurn | None:

@@ -14,7 +14,18 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-from .common import RawTurn, clean_timestamp, is_role_prefix, known_role, normalise_label, stage_heading
+from .common import (
+    RawTurn,
+    check_turn_count,
+    check_turn_text,
+    clean_timestamp,
+    is_generic_label,
+    is_role_prefix,
+    iter_lines,
+    known_role,
+    normalise_label,
+    stage_heading,
+)
 
 __all__ = ["TextTurns", "read_text_turns"]
 
@@ -28,6 +39,12 @@ _LINE = re.compile(
     r"(?P<text>.*)$"
 )
 _TS_ONLY = re.compile(rf"^\s*{_TS}$")
+# Otter, Notta and Teams put the speaker and the time on one line and the words below:
+# "Speaker 1  0:03", "Dina Pratiwi   00:01:05".
+_NAME_TIME = re.compile(
+    r"^(?P<label>[^\W\d_][^:：\n]{0,39}?)\s{1,}(?:[-–|]\s*)?"
+    r"(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)$"
+)
 _TS_LEAD = re.compile(rf"^{_TS}")
 
 # Labels that introduce identity/header data rather than an utterance.
@@ -49,7 +66,7 @@ _HONORIFICS = frozenset(  # a word block is easier to review than a list
 )
 _NAME_PUNCT = re.compile(r"[?!,;\"]")
 
-Kind = Literal["speaker", "meta", "text", "heading", "timestamp"]
+Kind = Literal["speaker", "meta", "text", "heading", "timestamp", "skip"]
 
 
 @dataclass
@@ -71,8 +88,17 @@ class TextTurns:
 
 def read_text_turns(text: str, *, first_line: int = 1) -> TextTurns:
     """Split a plain-text verbatim into raw turns (roles not yet decided)."""
-    lines = [_classify(raw, number) for number, raw in enumerate(text.splitlines(), start=first_line)]
-    lines = [line for line in lines if line is not None]
+    lines: list[_Line] = []
+    speakers = 0
+    for number, raw in iter_lines(text, first_line=first_line):
+        line = _classify(raw, number)
+        if line is None:
+            continue
+        if line.kind == "speaker":
+            speakers += 1
+            check_turn_count(speakers, number)
+        lines.append(line)
+    _name_lines_before_times(lines)
     header_end, hint = _header(lines)
     _demote_stray_labels(lines[header_end:])
     # A stage heading may sit above the first speaker line, inside the header block.
@@ -91,6 +117,10 @@ def _classify(raw: str, number: int) -> _Line | None:
         match = _TS_ONLY.match(stripped)
         assert match is not None
         return _Line(number, "timestamp", stripped, timestamp=clean_timestamp(match["ts1"] or match["ts2"]))
+    block = _NAME_TIME.match(stripped)
+    if block and _speaker_like(block["label"].strip()):
+        # The words follow on the next lines and are joined to this turn as text lines.
+        return _Line(number, "speaker", stripped, label=block["label"].strip(), timestamp=clean_timestamp(block["ts"]))
     match = _LINE.match(stripped)
     if match and _speaker_like(match["label"]):
         label = match["label"].strip()
@@ -115,9 +145,28 @@ def _split_timestamp(text: str) -> tuple[str, str | None]:
     return text[match.end() :].strip(), clean_timestamp(match["ts1"] or match["ts2"])
 
 
+def _name_lines_before_times(lines: list[_Line]) -> None:
+    """Google Meet and Teams documents: a name line, a time line, then the words.
+
+    A bare name followed by a time and then by text is a speaker heading; the time
+    belongs to it (it is never utterance text).  Anything else stays as it was.
+    """
+    for index in range(len(lines) - 2):
+        name, stamp, words = lines[index], lines[index + 1], lines[index + 2]
+        if (
+            name.kind == "text"
+            and stamp.kind == "timestamp"
+            and words.kind == "text"
+            and _speaker_like(name.raw)
+            and len(name.raw) <= 40
+        ):
+            name.kind, name.label, name.timestamp = "speaker", name.raw, stamp.timestamp
+            stamp.kind = "skip"
+
+
 def _speaker_like(label: str) -> bool:
-    """A role prefix, or something shaped like a person's name ("Bu Rina", "Dimas", "KI1")."""
-    if known_role(label) is not None:
+    """A role prefix, a tool's placeholder ("Speaker 1"), or a name ("Bu Rina", "Dimas", "KI1")."""
+    if known_role(label) is not None or is_generic_label(label):
         return True
     plain = re.sub(r"\([^)]*\)", " ", label).strip()
     words = plain.split()
@@ -222,5 +271,6 @@ def _turns(lines: list[_Line], stage: str | None) -> list[RawTurn]:
             # A line without a prefix continues the previous utterance (wrapped text,
             # a non-verbal note on its own line).
             turns[-1].text = f"{turns[-1].text} {line.raw}".strip()
+            check_turn_text(turns[-1].text, turns[-1].line)
         # meta lines (and text before the first speaker) are header/notes, not dialogue
     return turns
