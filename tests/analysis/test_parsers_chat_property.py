@@ -79,8 +79,11 @@ def test_generated_chat_parses_back_to_the_same_messages(style, start, messages)
     moment = start.replace(microsecond=0) if seconds else start.replace(second=0, microsecond=0)
     expected = []
     lines = []
-    for sender, text, step in messages:
-        moment += timedelta(seconds=step if seconds else step - step % 60)
+    for index, (sender, text, step) in enumerate(messages):
+        # The first message is sent at ``start`` (a day above 12), so its date decides the day/month order
+        # as a real chat's would; later steps may cross into days that are ambiguous on their own.
+        if index:
+            moment += timedelta(seconds=step if seconds else step - step % 60)
         expected.append((sender, moment, text))
         lines.append(_line(style, moment, sender, text))
     chat = read_chat_messages("\n".join(lines) + "\n", "chat.txt")
