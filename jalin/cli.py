@@ -101,6 +101,9 @@ def _serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="jalin serve", description="Run Jalin in production with gunicorn.")
     parser.add_argument("--bind", default=os.environ.get("JALIN_BIND", "127.0.0.1:8000"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("JALIN_WORKERS", "3")))
+    # Threads per worker: a login waiting for a password-hashing slot (jalin/accounts/login_slots.py) or
+    # a page waiting on the database holds a thread, not a whole process, so pages keep being answered.
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("JALIN_THREADS", "4")))
     args = parser.parse_args(argv)
     os.environ["JALIN_MODE"] = "production"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jalin.settings")
@@ -133,7 +136,8 @@ def _serve(argv: list[str]) -> int:
     except SystemExit as exc:
         return int(exc.code or 1)
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "jalin.wsgi:application", "--bind", args.bind,
-                               "--workers", str(args.workers), "--access-logfile", "-",
+                               "--workers", str(args.workers), "--worker-class", "gthread",
+                               "--threads", str(args.threads), "--access-logfile", "-",
                                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'])
     return 0  # not reached
 

@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "jalin.core.middleware.InactivityLogoutMiddleware",
     "jalin.core.middleware.TwoFactorEnrolmentMiddleware",
     "jalin.audit.middleware.NotFoundAuditMiddleware",
+    "jalin.core.middleware.LoginBusyMiddleware",
 ]
 
 ROOT_URLCONF = "jalin.urls"
@@ -195,6 +196,15 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# argon2id (OWASP parameters) for new and upgraded passwords; PBKDF2 still checks older ones and upgrades
+# them at the next login. Measured in bench/bench_password_hashing.py; see jalin/accounts/hashers.py.
+PASSWORD_HASHERS = [
+    "jalin.accounts.hashers.Argon2idHasher",
+    "jalin.accounts.hashers.BoundedPBKDF2Hasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -292,6 +302,11 @@ SECURE_CSP = {
 # proxy or a school's single NAT address one mistyped account does not lock out everyone else.
 LOGIN_FAILURE_LIMIT = _env_int("JALIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = _env_int("JALIN_LOGIN_FAILURE_WINDOW", 15 * 60, minimum=1)
+# Password hashes at once on this machine (all server processes together), so logins cannot starve pages;
+# a login that finds no free slot within the wait gets "try again in a moment" (503, Retry-After).
+LOGIN_HASH_SLOTS = _env_int("JALIN_LOGIN_SLOTS", max(1, (os.cpu_count() or 1) - 1), minimum=1)
+LOGIN_HASH_WAIT_SECONDS = _env_int("JALIN_LOGIN_WAIT", 10, minimum=0)
+LOGIN_HASH_SLOT_DIR = Path(os.environ.get("JALIN_LOGIN_SLOT_DIR") or (DATA_DIR / "login-slots"))
 
 # Second factor: wrong or replayed codes per account before a lockout, and how long it lasts.
 TOTP_FAILURE_LIMIT = _env_int("JALIN_TOTP_FAILURE_LIMIT", 5, minimum=1)

@@ -65,3 +65,25 @@ class TwoFactorEnrolmentMiddleware:
                 and not request.path.startswith(self.allowed):
             return redirect("twofactor_setup")
         return self.get_response(request)
+
+
+class LoginBusyMiddleware:
+    """Every password-hashing slot stayed busy: answer 503 "try again in a moment" with Retry-After."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.template.response import TemplateResponse
+
+        from jalin.accounts.login_slots import LoginBusy
+
+        if not isinstance(exception, LoginBusy):
+            return None
+        response = TemplateResponse(request, "login_busy.html", {"retry_after": exception.retry_after},
+                                    status=503)
+        response["Retry-After"] = str(exception.retry_after)
+        return response.render()
