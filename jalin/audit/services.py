@@ -15,7 +15,7 @@ import hmac
 import json
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import AuditEvent, AuditHead
@@ -76,7 +76,14 @@ def record(
     request=None,
     **detail,
 ) -> AuditEvent:
-    """Append one event. Joins the caller's transaction, so a rolled-back write leaves no event."""
+    """Append one event. Joins the caller's transaction, so a rolled-back write leaves no event.
+
+    The chain's head row is the one lock every audited request shares, so it is held as briefly as
+    possible: everything but the sequence number, the time and the link is prepared before it is taken;
+    then one UPDATE … RETURNING takes the lock and reserves the next number, the event is hashed in
+    memory, and one INSERT and one UPDATE finish. Callers append their events last in their transaction,
+    because the lock lasts until that transaction commits.
+    """
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = str(obj.pk) if obj is not None and obj.pk is not None else ""
     for value in detail.values():
@@ -84,28 +91,42 @@ def record(
         if isinstance(value, str) and len(value) > 80:
             raise ValueError("audit detail values must be short codes, not content")
     key = _audit_key()
-    with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        event = AuditEvent(
-            seq=head.last_seq + 1,
-            at=timezone.now(),
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_label=(actor.get_username() if actor is not None and actor.is_authenticated else "system"),
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            case_id=case_id,
-            counselee_id=counselee_id,
-            address=client_address(request),
-            detail=detail,
-            prev_hash=head.last_hash,
-            chain=KEYED if key is not None else UNKEYED,
-        )
-        event.hash = _digest(head.last_hash, event, key)
-        event.save()
-        head.last_seq, head.last_hash = event.seq, event.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+    authenticated = actor is not None and actor.is_authenticated
+    event = AuditEvent(
+        actor=actor if authenticated else None,
+        actor_label=actor.get_username() if authenticated else "system",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        case_id=case_id,
+        counselee_id=counselee_id,
+        address=client_address(request),
+        detail=detail,
+        chain=KEYED if key is not None else UNKEYED,
+    )
+    # No savepoint: a failed append fails the caller's whole transaction anyway, and a savepoint's
+    # RELEASE would be one more round trip while the head is locked.
+    with transaction.atomic(savepoint=False):
+        event.seq, event.prev_hash = _take_head()
+        event.at = timezone.now()  # under the lock, so that time follows the sequence
+        event.hash = _digest(event.prev_hash, event, key)
+        event.save(force_insert=True)
+        AuditHead.objects.filter(pk=1).update(last_hash=event.hash)
     return event
+
+
+def _take_head() -> tuple[int, str]:
+    """Lock the head row and reserve the next sequence number: (seq, previous event's hash)."""
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = 1 "
+                           "RETURNING last_seq, last_hash")
+            row = cursor.fetchone()
+            if row is not None:
+                return int(row[0]), row[1]
+            AuditHead.objects.get_or_create(pk=1)  # the very first event of a new database
+    raise RuntimeError("the audit chain's head row could not be created")
 
 
 @dataclass

@@ -98,22 +98,26 @@ def record_administration(case, *, instrument_code: str, lang: str, answers, act
         administered_at=administered_at or now, created_by=actor)
     series = [_score_from_result(a.result, instrument.code)
               for a in case.administrations.filter(instrument=instrument.code).order_by("administered_at", "id")]
+    raised_alerts = []
     for alert in evaluate_alerts(instrument, series, no_improvement_after=_no_improvement_after(case,
                                                                                                 instrument.code)):
         reason_id, reason_en = _localise_reasons(instrument, alert.reason_id, alert.reason_en)
-        raised = Alert.objects.create(case=case, administration=administration, code=alert.code,
-                                      severity=alert.severity, reason_id=reason_id, reason_en=reason_en)
-        # The alert's id, not its code: the audit log outlives erasure, and a code says what is wrong.
-        record("alert.raise", actor=actor, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
-               request=request, alert=raised.pk, severity=alert.severity)
-    record("measure.record", actor=actor, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
-           request=request, instrument=instrument.code, mode=mode)
+        raised_alerts.append(Alert.objects.create(case=case, administration=administration, code=alert.code,
+                                                  severity=alert.severity, reason_id=reason_id,
+                                                  reason_en=reason_en))
     if instrument.code == "laiseg" and case.is_open:
         # The LAISEG form is the immediate evaluation: it ticks that stage task, linked to this form.
         from jalin.cases.services import tick_by_record
 
         tick_by_record(case, "evaluation", administration, actor=actor or case.counselor, kind="measure",
                        session=session)
+    # The audit events last: appending one locks the chain's head until this transaction commits.
+    for raised in raised_alerts:
+        # The alert's id, not its code: the audit log outlives erasure, and a code says what is wrong.
+        record("alert.raise", actor=actor, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
+               request=request, alert=raised.pk, severity=raised.severity)
+    record("measure.record", actor=actor, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
+           request=request, instrument=instrument.code, mode=mode)
     return administration
 
 
