@@ -1,17 +1,24 @@
 """Load test: counselors with 1–5 s think time, ~20 % writes, against a site seeded with
-``jalin manage seed_volume`` (see README.md beside this file). At the end it prints, per endpoint,
-requests, p50/p95/p99 (ms) and the error rate. Queries per page are asserted in
-tests/web/test_query_counts.py, not here.
+``jalin manage seed_volume`` (see README.md beside this file). Each simulated counselor logs in first
+(the login ramp). At the end it prints, per endpoint, requests, p50/p95/p99 (ms, exact, from every
+request) and the error rate, for the whole run and for the steady state (requests started after the
+last user logged in), with the machine's load average. Queries per page: bench/load/check.py.
 
     locust -f bench/load/locustfile.py --headless -u 50 -r 5 -t 5m -H http://127.0.0.1:8000
+
+It talks to `jalin serve` as the TLS proxy in front of it would: plain HTTP with X-Forwarded-Proto: https,
+so the production settings (secure cookies, HTTPS redirect, strict CSRF referer) stay as shipped.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import itertools
+import math
 import os
 import random
 import re
+import time
 
 from locust import HttpUser, between, events, task
 
@@ -21,19 +28,31 @@ PASSWORD = os.environ.get("JALIN_LOAD_PASSWORD", "muatan-uji-Jalin-2026")
 _numbers = itertools.cycle(range(1, COUNSELORS + 1))
 _CASE = re.compile(r'href="/cases/(\d+)/"')
 _SESSION = re.compile(r'href="/sessions/(\d+)/"')
+_requests: list[tuple[float, str, float, bool]] = []  # (start, endpoint, ms, failed)
+_marks: dict[str, float] = {}
+
+
+class _BehindTlsProxy(http.cookiejar.DefaultCookiePolicy):
+    """Secure cookies go back over the plain-HTTP hop, as from the TLS proxy."""
+
+    def return_ok_secure(self, cookie, request):
+        return True
 
 
 class Counselor(HttpUser):
     wait_time = between(1, 5)
 
     def on_start(self) -> None:
+        self.client.cookies.set_policy(_BehindTlsProxy())
+        self.client.headers["X-Forwarded-Proto"] = "https"
+        self.origin = "https://" + self.host.split("://", 1)[1]
         self.username = f"{PREFIX}{next(_numbers):03d}"
         self.client.get("/login/", name="login (form)")
-        response = self.client.post("/login/", name="login", data={
-            "username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": self._csrf()},
-            headers={"Referer": self.host + "/login/"})
-        if "/login/" in response.url:
-            response.failure(f"login of {self.username} failed")
+        with self.client.post("/login/", name="login", catch_response=True, data={
+                "username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": self._csrf()},
+                headers={"Referer": self.origin + "/login/"}) as response:
+            if "/login/" in response.url or response.status_code != 200:
+                response.failure(f"login of {self.username} failed ({response.status_code})")
         self.cases = sorted(set(_CASE.findall(self.client.get("/cases/", name="case list").text)))
         self.sessions: list[str] = []
 
@@ -67,24 +86,61 @@ class Counselor(HttpUser):
         url = f"/cases/{case}/action-steps/new/"
         self.client.get(url, name="action step (form)")
         with self.client.post(url, name="write: action step", catch_response=True, allow_redirects=False,
-                              headers={"Referer": self.host + url}, data={
+                              headers={"Referer": self.origin + url}, data={
                                   "csrfmiddlewaretoken": self._csrf(), "description": "Langkah uji muatan",
                                   "owner": "counselee", "due_date": "", "status": "planned"}) as response:
             if response.status_code != 302:
                 response.failure(f"write answered {response.status_code}")
 
 
+@events.request.add_listener
+def _remember(request_type, name, response_time, response_length, exception=None, start_time=None, **_kw):
+    _requests.append((start_time or time.time() - response_time / 1000, name, response_time, exception is not None))
+
+
+@events.test_start.add_listener
+def _started(**_kwargs) -> None:
+    _marks["start"], _marks["load_start"] = time.time(), os.getloadavg()[0]
+
+
+@events.spawning_complete.add_listener
+def _spawned(user_count, **_kwargs) -> None:
+    _marks["spawned"] = time.time()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile of every request (locust's own figures are rounded into buckets)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(q * len(ordered)))) - 1]
+
+
+def _table(title: str, rows: list[tuple[float, str, float, bool]]) -> None:
+    print(f"\n{title}")
+    print(f"{'endpoint':28} {'requests':>8} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6} {'errors':>7}")
+    names = sorted({r[1] for r in rows})
+    for name in [*names, "ALL"]:
+        picked = [r for r in rows if name in (r[1], "ALL")]
+        times = [r[2] for r in picked]
+        errors = sum(r[3] for r in picked) / len(picked) if picked else 0.0
+        print(f"{name:28} {len(picked):8d} {_percentile(times, .5):6.0f} {_percentile(times, .95):6.0f} "
+              f"{_percentile(times, .99):6.0f} {max(times, default=0):6.0f} {errors:7.2%}")
+
+
 @events.quitting.add_listener
 def print_percentiles(environment, **_kwargs) -> None:
-    stats = environment.stats
-    print(f"\n{'endpoint':28} {'requests':>8} {'p50':>6} {'p95':>6} {'p99':>6} {'errors':>7}")
-    for entry in sorted(stats.entries.values(), key=lambda e: e.name):
-        errors = entry.num_failures / entry.num_requests if entry.num_requests else 0.0
-        print(f"{entry.name:28} {entry.num_requests:8d} {entry.get_response_time_percentile(0.5):6.0f} "
-              f"{entry.get_response_time_percentile(0.95):6.0f} {entry.get_response_time_percentile(0.99):6.0f} "
-              f"{errors:7.2%}")
-    total = stats.total
-    errors = total.num_failures / total.num_requests if total.num_requests else 0.0
-    print(f"{'ALL':28} {total.num_requests:8d} {total.get_response_time_percentile(0.5):6.0f} "
-          f"{total.get_response_time_percentile(0.95):6.0f} {total.get_response_time_percentile(0.99):6.0f} "
-          f"{errors:7.2%}")
+    end = time.time()
+    duration = end - _marks.get("start", end)
+    spawned = _marks.get("spawned")
+    print(f"\nrun: {duration:.0f} s, {len(_requests)} requests ({len(_requests) / max(duration, 1):.1f}/s); "
+          f"load average (1 min) at start {_marks.get('load_start', float('nan')):.2f}, at end "
+          f"{os.getloadavg()[0]:.2f}, on {os.cpu_count()} cores")
+    _table("whole run, login ramp included (ms)", _requests)
+    if spawned is not None:
+        steady = [r for r in _requests if r[0] >= spawned]
+        _table(f"steady state: requests started after all users were spawned ({end - spawned:.0f} s, ms)",
+               steady)
+    writes = [r for r in _requests if r[1] == "write: action step"]
+    print(f"\nwrites answered 302: {sum(not r[3] for r in writes)} of {len(writes)} "
+          "(compare with bench/load/check.py's action-step count before and after)")
