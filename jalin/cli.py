@@ -137,7 +137,11 @@ def _serve(argv: list[str]) -> int:
         return int(exc.code or 1)
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "jalin.wsgi:application", "--bind", args.bind,
                                "--workers", str(args.workers), "--worker-class", "gthread",
-                               "--threads", str(args.threads), "--access-logfile", "-",
+                               "--threads", str(args.threads),
+                               # No keep-alive: behind the TLS proxy each request is its own connection, and
+                               # an idle kept-alive connection closed by the server just as a client reuses
+                               # it answers "connection reset" (seen in the load run).
+                               "--keep-alive", "0", "--access-logfile", "-",
                                "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'])
     return 0  # not reached
 

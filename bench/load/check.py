@@ -18,6 +18,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jalin.settings")
 
 
+def _count(queries) -> int:
+    """Queries as tests/web/test_query_counts.py counts them: without BEGIN/COMMIT and savepoints."""
+    return sum(not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT"))
+               for q in queries.captured_queries)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--user", default="muat001")
@@ -53,7 +59,7 @@ def main() -> None:
             response = client.get(url)
             elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (url, response.status_code)
-        print(f"{name:16} {len(queries):7d} {elapsed:6.0f}")
+        print(f"{name:16} {_count(queries):7d} {elapsed:6.0f}")
         if name == "case detail":
             session = re.search(r'href="(/sessions/\d+/)"', response.content.decode())
             if session:
@@ -62,7 +68,7 @@ def main() -> None:
                     started = time.perf_counter()
                     response = client.get(session.group(1))
                     elapsed = (time.perf_counter() - started) * 1000
-                print(f"{'session detail':16} {len(queries):7d} {elapsed:6.0f}")
+                print(f"{'session detail':16} {_count(queries):7d} {elapsed:6.0f}")
     # The step's text is encrypted (no filter on it); seed_volume writes no action steps, so every one
     # is a load run's write.
     print(f"action steps (seed_volume writes none; each is a load-run write): {ActionStep.objects.count()}")
