@@ -130,14 +130,17 @@ def _table(title: str, rows: list[tuple[float, str, float, bool]]) -> None:
 def print_percentiles(environment, **_kwargs) -> None:
     end = time.time()
     duration = end - _marks.get("start", end)
-    spawned = _marks.get("spawned")
+    logins = [r for r in _requests if r[1] == "login"]
+    # Steady state: after every user was spawned and the last login was answered.
+    spawned = max([_marks.get("spawned", end), *(r[0] + r[2] / 1000 for r in logins)]) if _marks.get("spawned") \
+        else None
     print(f"\nrun: {duration:.0f} s, {len(_requests)} requests ({len(_requests) / max(duration, 1):.1f}/s); "
           f"load average (1 min) at start {_marks.get('load_start', float('nan')):.2f}, at end "
           f"{os.getloadavg()[0]:.2f}, on {os.cpu_count()} cores")
     _table("whole run, login ramp included (ms)", _requests)
     if spawned is not None:
         steady = [r for r in _requests if r[0] >= spawned]
-        _table(f"steady state: requests started after all users were spawned ({end - spawned:.0f} s, ms)",
+        _table(f"steady state: requests started after the last login was answered ({end - spawned:.0f} s, ms)",
                steady)
     writes = [r for r in _requests if r[1] == "write: action step"]
     print(f"\nwrites answered 302: {sum(not r[3] for r in writes)} of {len(writes)} "
