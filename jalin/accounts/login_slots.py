@@ -13,6 +13,7 @@ processes and threads; a process that dies releases its lock with it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -34,6 +35,8 @@ class LoginBusy(Exception):
         self.retry_after = retry_after
 
 
+logger = logging.getLogger(__name__)
+_usable: dict[str, bool] = {}  # slot folder -> whether it could be used
 _held = threading.local()  # re-entrant per thread: PBKDF2's verify() calls encode()
 _local_lock = threading.Lock()
 _local_semaphores: dict[int, threading.BoundedSemaphore] = {}
@@ -80,15 +83,29 @@ def hashing_slot():
             _held.depth = 0
 
 
+def _files_usable() -> bool:
+    """Whether the slot folder can be used; if not (read-only data folder), say so once and bound per process."""
+    folder = str(settings.LOGIN_HASH_SLOT_DIR)
+    if folder not in _usable:
+        try:
+            os.close(os.open(_slot_dir() / "slot-0", os.O_RDWR | os.O_CREAT, 0o600))
+            _usable[folder] = True
+        except OSError as exc:
+            logger.warning("login slots: cannot use %s (%s); bounding password hashing per process instead "
+                           "(set JALIN_LOGIN_SLOT_DIR to a writable local folder)", folder, exc.strerror)
+            _usable[folder] = False
+    return _usable[folder]
+
+
 @contextlib.contextmanager
 def _acquire():
     count, wait = slot_count(), float(settings.LOGIN_HASH_WAIT_SECONDS)
     deadline = time.monotonic() + wait
-    if fcntl is None:  # pragma: no cover
+    if fcntl is None or not _files_usable():
         with _local_lock:
             semaphore = _local_semaphores.setdefault(count, threading.BoundedSemaphore(count))
         if not semaphore.acquire(timeout=wait):
-            raise LoginBusy(max(1, round(wait)))
+            raise LoginBusy(max(1, round(min(wait, 5))))
         try:
             yield
         finally:

@@ -148,3 +148,15 @@ def test_jalin_settings_hash_with_argon2id_first_and_keep_pbkdf2():
     assert jalin_settings.PASSWORD_HASHERS[:2] == JALIN_HASHERS
     assert Argon2idHasher.memory_cost >= 19 * 1024 and Argon2idHasher.time_cost >= 2  # OWASP minimum
     assert jalin_settings.LOGIN_HASH_SLOTS == max(1, (os.cpu_count() or 1) - 1) or "JALIN_LOGIN_SLOTS" in os.environ
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unusable_slot_folder_still_lets_people_log_in_and_says_why(live_server, jalin_hashing, org, tmp_path,
+                                                                         caplog):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    jalin_hashing.LOGIN_HASH_SLOT_DIR = blocker / "slots"  # cannot be created: a file is in the way
+    factories.make_user("tanpaslot", org=org)
+    with caplog.at_level("WARNING", logger="jalin.accounts.login_slots"):
+        assert _login(live_server.url, "tanpaslot")[0] == 302
+    assert "JALIN_LOGIN_SLOT_DIR" in caplog.text and "per process" in caplog.text
