@@ -103,7 +103,7 @@ def _serve(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("JALIN_WORKERS", "3")))
     # Threads per worker: a login waiting for a password-hashing slot (jalin/accounts/login_slots.py) or
     # a page waiting on the database holds a thread, not a whole process, so pages keep being answered.
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("JALIN_THREADS", "4")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("JALIN_THREADS", "8")))
     args = parser.parse_args(argv)
     os.environ["JALIN_MODE"] = "production"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jalin.settings")

@@ -111,12 +111,12 @@ def _acquire():
         finally:
             semaphore.release()
         return
-    pause = 0.005
+    pause = 0.002  # polling stays cheap (one open and flock per slot); short pauses keep the slot busy
     while (fd := _try_files(count)) is None:
         if time.monotonic() >= deadline:
             raise LoginBusy(max(1, round(min(wait, 5))))
         time.sleep(pause)
-        pause = min(pause * 2, 0.05)
+        pause = min(pause * 2, 0.01)
     try:
         yield
     finally:
