@@ -2,7 +2,7 @@
 ``jalin manage seed_volume`` (see README.md beside this file). Each simulated counselor logs in first
 (the login ramp). At the end it prints, per endpoint, requests, p50/p95/p99 (ms, exact, from every
 request) and the error rate, for the whole run and for the steady state (requests started after the
-last user logged in), with the machine's load average. Queries per page: bench/load/check.py.
+last login was answered), with the machine's load average. Queries per page: bench/load/check.py.
 
     locust -f bench/load/locustfile.py --headless -u 50 -r 5 -t 5m -H http://127.0.0.1:8000
 
@@ -46,11 +46,12 @@ class Counselor(HttpUser):
         self.origin = "https://" + self.host.split("://", 1)[1]
         self.username = f"{PREFIX}{next(_numbers):03d}"
         self.client.get("/login/", name="login (form)")
-        with self.client.post("/login/", name="login", catch_response=True, data={
+        with self.client.post("/login/", name="login", catch_response=True, allow_redirects=False, data={
                 "username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": self._csrf()},
                 headers={"Referer": self.origin + "/login/"}) as response:
-            if "/login/" in response.url or response.status_code != 200:
+            if response.status_code != 302 or "/login/" in response.headers.get("Location", ""):
                 response.failure(f"login of {self.username} failed ({response.status_code})")
+        self.client.get("/", name="dashboard")  # where the login leads
         self.cases = sorted(set(_CASE.findall(self.client.get("/cases/", name="case list").text)))
         self.sessions: list[str] = []
 
