@@ -130,42 +130,71 @@ def risk_cv(
     seed: int = 0,
     grid: dict | None = None,
     log: Callable[[str], None] | None = None,
+    extra_items: Sequence[dict] = (),
+    extra_transcripts: Sequence[Sequence[dict]] | None = None,
 ) -> dict:
-    """GroupKFold (by session) over ``rows`` (the training part), every setting of ``grid``."""
+    """GroupKFold (by session) over ``rows`` (the training part), every setting of ``grid``.
+
+    ``extra_items`` (risk training items, ``jalin.analysis.risk_train``) join the folds as their own
+    groups; each is scored and trained on its line only, with its context in front of it."""
     from sklearn.model_selection import GroupKFold
 
     from .model.labeller import records_for_rows
     from .model.risk import RiskDetector
+    from .risk_train import item_groups, risk_item_transcripts
 
     grid = dict(GRID if grid is None else grid)
     rows = list(rows)
-    if records is None:
+    extra_items = list(extra_items)
+    if records is None or (extra_items and extra_transcripts is None):
         from .model.embed import Embedder
 
-        records = records_for_rows(rows, embedder or Embedder("use"))
+        embedder = embedder or Embedder("use")
+    if records is None:
+        records = records_for_rows(rows, embedder)
     records = list(records)
+    if extra_items and extra_transcripts is None:
+        extra_transcripts = risk_item_transcripts(extra_items, embedder)
     sessions = list(group_sessions(rows))
     if len(sessions) < folds:
         raise CorpusError(f"risk cross-validation needs at least {folds} sessions, got {len(sessions)}")
-    groups = np.array([r["session"] for r in rows])
-    gold = [list(r.get("flags") or []) for r in rows]
-    counselee = [i for i, r in enumerate(rows) if r["speaker"] == "counselee"]
-    acks_all = _ack_marks([r["speaker"] for r in rows], [r["text"] for r in rows], gold)
-    # facts per session do not depend on the settings: compute once
+    # One flat list of records: the corpus sessions, then each extra item's short transcript.
     bounds = []
     pos = 0
     for srows in group_sessions(rows).values():
         bounds.append((pos, pos + len(srows)))
         pos += len(srows)
-    facts = [None] * len(rows)
+    groups = [r["session"] for r in rows]
+    gold = [list(r.get("flags") or []) for r in rows]
+    speakers = [r["speaker"] for r in rows]
+    texts = [r["text"] for r in rows]
+    scored = [r["speaker"] == "counselee" for r in rows]
+    source = ["corpus"] * len(rows)
+    for it, g, recs in zip(extra_items, item_groups(extra_items), extra_transcripts or ()):
+        n = len(recs)
+        bounds.append((pos, pos + n))
+        pos += n
+        records += list(recs)
+        groups += [g] * n
+        gold += [[] for _ in range(n - 1)] + [list(it["flags"])]
+        speakers += [t["speaker"] for t in it["context"]] + ["counselee"]
+        texts += [t["text"] for t in it["context"]] + [it["text"]]
+        scored += [False] * (n - 1) + [True]
+        source += ["extra"] * n
+    groups_arr = np.array(groups)
+    acks_all = _ack_marks(speakers, texts, gold)
+    counselee = [i for i in range(len(records)) if scored[i]]
+    # facts per session do not depend on the settings: compute once
+    facts = [None] * len(records)
     probe = RiskDetector()
     for a, b in bounds:
         facts[a:b] = probe.line_facts(records[a:b])
     results = []
     for C, context in product(grid["C"], grid["context"]):
-        P = np.zeros((len(rows), len(FLAGS)))
+        P = np.zeros((len(records), len(FLAGS)))
         splitter = GroupKFold(n_splits=folds)
-        for k, (tr, te) in enumerate(splitter.split(np.zeros(len(rows)), groups=groups)):
+        for k, (tr, te) in enumerate(splitter.split(np.zeros(len(records)), groups=groups_arr)):
+            tr = [i for i in tr if scored[i]]  # an item's context turns carry no reference flags
             det = RiskDetector(C=C, context=context, random_state=seed).fit(
                 [records[i] for i in tr], [gold[i] for i in tr]
             )
@@ -174,23 +203,32 @@ def risk_cv(
                 log(f"  C={C} context={context}: fold {k + 1}/{folds}")
         for threshold, weak in product(grid["threshold"], grid["weak_threshold"]):
             det = RiskDetector(C=C, context=context, threshold=threshold, weak_threshold=weak)
-            pred: list[list[str]] = [[] for _ in rows]
+            pred: list[list[str]] = [[] for _ in records]
             for a, b in bounds:
                 for i, (flags, _) in enumerate(det.decide(records[a:b], P[a:b], facts=facts[a:b])):
                     pred[a + i] = flags
             scores = score_flags(
                 [gold[i] for i in counselee], [pred[i] for i in counselee], [acks_all[i] for i in counselee]
             )
+            by_source = {}
+            for src in ("corpus", "extra"):
+                idx = [i for i in counselee if source[i] == src]
+                if idx and extra_items:
+                    by_source[src] = score_flags(
+                        [gold[i] for i in idx], [pred[i] for i in idx], [acks_all[i] for i in idx]
+                    )
             results.append(
                 {
                     "params": {"C": C, "context": context, "threshold": threshold, "weak_threshold": weak},
                     "scores": scores,
+                    **({"by_source": by_source} if by_source else {}),
                 }
             )
     best = choose(results)
     return {
         "mode": f"GroupKFold by session, {folds} folds, on the training part (held-out split seed {seed})",
         "sessions": len(sessions),
+        "extra_items": len(extra_items),
         "lines": len(counselee),
         "rule": f"highest mean recall over {', '.join(FLAGS)} with precision (any flag) >= {MIN_PRECISION}",
         "results": results,
@@ -200,21 +238,32 @@ def risk_cv(
 
 # --- held-out sessions and the frozen set ----------------------------------------------------------
 def risk_held_out(
-    rows: Sequence[dict], *, seed: int = 0, test_fraction: float = 0.2, embedder=None, params: dict | None = None
+    rows: Sequence[dict],
+    *,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+    embedder=None,
+    params: dict | None = None,
+    extra_items: Sequence[dict] = (),
 ) -> dict:
-    """The risk detector trained (shipped settings) on the training part, scored on held-out sessions."""
+    """The risk detector trained (shipped settings) on the training part and the risk training items,
+    scored on the held-out sessions."""
     from .model.embed import Embedder
     from .model.labeller import DEFAULT_PARAMS, records_for_rows
     from .model.risk import RiskDetector
+    from .risk_train import risk_item_records
 
     train, test = held_out_split(list(rows), test_fraction=test_fraction, seed=seed)
     emb = embedder or Embedder("use")
     settings = dict(DEFAULT_PARAMS["risk"] if params is None else params)
+    extra_items = list(extra_items)
     det = RiskDetector(random_state=seed, **settings).fit(
-        records_for_rows(train, emb), [r.get("flags") or [] for r in train]
+        records_for_rows(train, emb) + risk_item_records(extra_items, emb),
+        [r.get("flags") or [] for r in train] + [it["flags"] for it in extra_items],
     )
     out = {
         "mode": f"held-out sessions (test_fraction={test_fraction}, seed={seed})",
+        "extra_items": len(extra_items),
         "params": settings,
         "train_sessions": len(group_sessions(train)),
         "test_sessions": len(group_sessions(test)),
@@ -322,7 +371,11 @@ def format_scores(title: str, s: dict) -> str:
 
 
 def format_cv(res: dict) -> str:
-    lines = [f"{res['mode']}: {res['sessions']} sessions, {res['lines']} counselee lines", f"rule: {res['rule']}"]
+    extra = f" + {res['extra_items']} risk training items" if res.get("extra_items") else ""
+    lines = [
+        f"{res['mode']}: {res['sessions']} sessions{extra}, {res['lines']} counselee lines",
+        f"rule: {res['rule']}",
+    ]
     lines.append(f"  {'C':>4} {'ctx':>5} {'thr':>5} {'weak':>5}  {'R self':>7}{'R oth':>7}{'R abuse':>8}{'P any':>7}{'R any':>7}{'acks':>6}")
     for r in res["results"]:
         p, s = r["params"], r["scores"]
@@ -334,4 +387,7 @@ def format_cv(res: dict) -> str:
         )
     lines.append(f"chosen: {res['chosen']['params']}")
     lines.append(format_scores("chosen setting, cross-validated", res["chosen"]["scores"]))
+    for src, sc in res["chosen"].get("by_source", {}).items():
+        name = "corpus sessions" if src == "corpus" else "risk training items"
+        lines.append(format_scores(f"chosen setting, cross-validated, {name} only", sc))
     return "\n".join(lines)

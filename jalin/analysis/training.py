@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .annomi import AnnoMIError, annomi_sessions, is_annomi_csv, read_annomi, to_coarse
-from .corpus import CorpusError, group_sessions, held_out_split, load_corpus, load_labelled_csv
+from .corpus import CorpusError, _expand, group_sessions, held_out_split, load_corpus, load_labelled_csv
 from .taxonomy import taxonomy
 
 __all__ = [
@@ -429,6 +429,13 @@ def _train_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="artifact file or folder (default: the package's data/models, replacing the old artifact)",
     )
+    p.add_argument(
+        "--risk-data",
+        action="append",
+        metavar="PATH",
+        help="risk training items (JSONL, counselee lines in context) for the risk detector only "
+        "(repeatable; default: the shipped data/risk_train; 'none': no items)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
     p.add_argument(
         "--backend", choices=("use", "e5"), default="use", help="sentence embeddings (default use)"
@@ -447,7 +454,12 @@ def train_main(argv: Sequence[str] | None = None) -> int:
         if args.out is not None and os.path.isdir(args.out) is False and args.out.endswith(os.sep):
             os.makedirs(args.out, exist_ok=True)
         t0 = time.perf_counter()
-        model = train_model(args.data, random_state=args.seed, backend=args.backend, cache_dir=args.cache_dir)
+        risk_paths = None
+        if args.risk_data:
+            risk_paths = [] if args.risk_data == ["none"] else _expand(args.risk_data)
+        model = train_model(
+            args.data, random_state=args.seed, backend=args.backend, cache_dir=args.cache_dir, risk_paths=risk_paths
+        )
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -467,7 +479,8 @@ def train_main(argv: Sequence[str] | None = None) -> int:
                 old.unlink()
     size = os.path.getsize(path) / 1e6
     print(
-        f"trained {model.version} on {model.meta['n_rows']} utterances ({model.meta['n_sessions']} sessions) "
+        f"trained {model.version} on {model.meta['n_rows']} utterances ({model.meta['n_sessions']} sessions"
+        f", {model.meta.get('risk_train_items', 0)} risk training items) "
         f"in {time.perf_counter() - t0:.0f} s"
     )
     print(f"wrote {path} ({size:.1f} MB)")
@@ -621,6 +634,7 @@ def _risk_main(args) -> int:
     from .model import load_model
     from .model.embed import Embedder
     from .risk_eval import format_cv, format_scores, load_risk_eval, risk_cv, risk_frozen, risk_held_out
+    from .risk_train import load_risk_items, shipped_risk_train_paths
 
     emb = Embedder(args.backend, cache_dir=args.cache_dir)
     if args.risk_cv:
@@ -628,8 +642,11 @@ def _risk_main(args) -> int:
         train, _ = held_out_split(rows, seed=args.seed)
         if args.lang:
             train = [r for r in train if r.get("lang", "id") == args.lang]
+        extra = load_risk_items(shipped_risk_train_paths())
+        if args.lang:
+            extra = [it for it in extra if it.get("lang", "id") == args.lang]
         log = (lambda m: print(m, file=sys.stderr)) if not args.json else None
-        res = risk_cv(train, embedder=emb, folds=args.folds, seed=args.seed, log=log)
+        res = risk_cv(train, embedder=emb, folds=args.folds, seed=args.seed, log=log, extra_items=extra)
         if args.cache_dir:
             emb.save_cache()
         _print(res, args.json, format_cv(res))
@@ -644,7 +661,10 @@ def _risk_main(args) -> int:
     rows = load_corpus(None)
     if args.lang:
         rows = [r for r in rows if r.get("lang", "id") == args.lang]
-    held = risk_held_out(rows, seed=args.seed, embedder=emb)
+    extra = load_risk_items(shipped_risk_train_paths())
+    if args.lang:
+        extra = [it for it in extra if it.get("lang", "id") == args.lang]
+    held = risk_held_out(rows, seed=args.seed, embedder=emb, extra_items=extra)
     if args.cache_dir:
         emb.save_cache()
     res = {"model_version": model.version, "frozen": frozen, "held_out": held}
@@ -653,7 +673,8 @@ def _risk_main(args) -> int:
         text.append(format_scores(f"language {lang}", s))
     text.append(format_scores("all", frozen["all"]))
     text.append(
-        f"===== {held['mode']}: detector trained on {held['train_sessions']} sessions, "
+        f"===== {held['mode']}: detector trained on {held['train_sessions']} sessions"
+        f" and {held['extra_items']} risk training items, "
         f"tested on {held['test_sessions']} ====="
     )
     for lang, s in held["by_language"].items():

@@ -188,8 +188,13 @@ def fit_label_model(
     params: dict | None = None,
     version: str | None = None,
     with_extras: bool = True,
+    risk_extra: tuple[Sequence[dict], Sequence[Sequence[str]]] | None = None,
+    risk_extra_hash: str | None = None,
 ) -> LabelModel:
-    """Fit all components on corpus rows (``records`` may be given precomputed, aligned with the rows)."""
+    """Fit all components on corpus rows (``records`` may be given precomputed, aligned with the rows).
+
+    ``risk_extra``: (records, flags) of extra counselee lines that train only the risk detector
+    (``jalin.analysis.risk_train``), with ``risk_extra_hash`` naming them in the model version."""
     p = {k: dict(v) for k, v in DEFAULT_PARAMS.items()}
     for k, v in (params or {}).items():
         p.setdefault(k, {}).update(v)
@@ -215,9 +220,12 @@ def fit_label_model(
     tasks = TaskDetector(tasks=tax.tasks, random_state=random_state, **p["tasks"]).fit(
         records, [r.get("tasks") or [] for r in rows], groups=[r["session"] for r in rows]
     )
-    risk = RiskDetector(random_state=random_state, **p["risk"]).fit(
-        records, [r.get("flags") or [] for r in rows]
-    )
+    risk_X = list(records)
+    risk_Y = [r.get("flags") or [] for r in rows]
+    if risk_extra is not None:
+        risk_X += list(risk_extra[0])
+        risk_Y += [list(f) for f in risk_extra[1]]
+    risk = RiskDetector(random_state=random_state, **p["risk"]).fit(risk_X, risk_Y)
     chash = corpus_hash(rows)
     meta = {
         "release": MODEL_RELEASE,
@@ -229,6 +237,8 @@ def fit_label_model(
         "params": p,
         "languages": sorted({r.get("lang", "id") for r in rows}),
         "lexicon_hash": lexicon_hash(),
+        "risk_train_items": len(risk_extra[0]) if risk_extra is not None else 0,
+        "risk_train_hash": risk_extra_hash,
     }
     return LabelModel(
         counselor=models["counselor"],
@@ -237,7 +247,7 @@ def fit_label_model(
         tasks=tasks,
         risk=risk,
         backend=backend,
-        version=version or f"jalin-{MODEL_RELEASE}+{chash}",
+        version=version or f"jalin-{MODEL_RELEASE}+{chash}" + (f"-r{risk_extra_hash}" if risk_extra_hash else ""),
         meta=meta,
     )
 
@@ -255,12 +265,26 @@ def train_model(
     backend: str = "use",
     params: dict | None = None,
     cache_dir: str | None = None,
+    risk_paths: Sequence[str] | None = None,
 ) -> LabelModel:
-    """Train a ``LabelModel`` on corpus JSONL files (default: the shipped corpus)."""
+    """Train a ``LabelModel`` on corpus JSONL files (default: the shipped corpus) and, for the risk
+    detector only, on risk training items (default: the shipped ``data/risk_train``; ``[]``: none)."""
+    from ..risk_train import load_risk_items, risk_item_records, risk_items_hash, shipped_risk_train_paths
+
     rows = load_corpus(corpus_paths)
+    items = load_risk_items(shipped_risk_train_paths() if risk_paths is None else risk_paths)
     emb = Embedder(backend, cache_dir=cache_dir)
     records = records_for_rows(rows, emb)
+    extra = (risk_item_records(items, emb), [it["flags"] for it in items]) if items else None
     if cache_dir:
         emb.save_cache()
-    model = fit_label_model(rows, records=records, backend=backend, random_state=random_state, params=params)
+    model = fit_label_model(
+        rows,
+        records=records,
+        backend=backend,
+        random_state=random_state,
+        params=params,
+        risk_extra=extra,
+        risk_extra_hash=risk_items_hash(items) if items else None,
+    )
     return model
