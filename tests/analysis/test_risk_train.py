@@ -144,3 +144,17 @@ def test_train_refuses_a_bad_risk_file_before_training(tmp_path, capsys) -> None
     err = capsys.readouterr().err
     assert "bad.jsonl, line 1: unknown flag(s) nope" in err
     assert not (tmp_path / "m.joblib").exists()
+
+
+def test_the_choice_takes_precision_at_a_real_sessions_prevalence() -> None:
+    from jalin.analysis.risk_eval import choose
+
+    def result(recall, precision_all, precision_corpus):
+        scores = {**{f: {"recall": {"value": recall}} for f in ("risk_self", "risk_others", "abuse")},
+                  "any": {"precision": {"value": precision_all}}}
+        corpus = {"any": {"precision": {"value": precision_corpus}}}
+        return {"scores": scores, "by_source": {"corpus": corpus, "extra": scores}}
+
+    # the items' high share of risk lines makes a: 0.74 overall, but in sessions 41 % of its flags are false
+    a, b = result(0.92, 0.74, 0.59), result(0.84, 0.87, 0.78)
+    assert choose([a, b]) is b
