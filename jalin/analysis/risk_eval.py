@@ -297,13 +297,16 @@ def risk_held_out(
     return out
 
 
-def _eval_dir() -> Path:
-    return Path(str(resources.files("jalin.analysis").joinpath("data/eval/risk")))
+FROZEN_SETS = {"v1": "data/eval/risk", "v2": "data/eval/risk_v2"}
 
 
-def load_risk_eval(paths: Sequence[str] | None = None) -> list[dict]:
-    """Items of the frozen risk evaluation set (default: both shipped files), validated."""
-    files = [Path(p) for p in paths] if paths else sorted(_eval_dir().glob("risk_eval_*.jsonl"))
+def _eval_dir(name: str = "v1") -> Path:
+    return Path(str(resources.files("jalin.analysis").joinpath(FROZEN_SETS[name])))
+
+
+def load_risk_eval(paths: Sequence[str] | None = None, *, frozen: str = "v1") -> list[dict]:
+    """Items of a frozen risk evaluation set (default: the first, both files), validated."""
+    files = [Path(p) for p in paths] if paths else sorted(_eval_dir(frozen).glob("risk_eval_*.jsonl"))
     if not files:
         raise CorpusError("no risk evaluation files found")
     items = []

@@ -438,7 +438,7 @@ def _train_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
     p.add_argument(
-        "--backend", choices=("use", "e5"), default="use", help="sentence embeddings (default use)"
+        "--backend", choices=("use", "e5", "use+e5"), default="use", help="sentence embeddings (default use)"
     )
     p.add_argument("--cache-dir", metavar="DIR", help="cache embeddings here between runs (optional)")
     return p
@@ -520,6 +520,15 @@ def _eval_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="risk flags: grouped cross-validation on the training part that chooses the detector's settings",
     )
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="train every candidate model (embeddings x head) on 25/50/100 %% of the training sessions and "
+        "score it on the held-out sessions and the frozen unseen set (DATA: the corpus; default shipped)",
+    )
+    p.add_argument(
+        "--candidates", metavar="NAMES", help="with --compare: comma-separated candidates (default: all)"
+    )
     p.add_argument("--lang", choices=("id", "en"), help="only sessions in this language")
     p.add_argument("--seed", type=int, default=0, help="split seed / random_state for --held-out (default 0)")
     p.add_argument("--folds", type=int, default=5, help="folds for --cv-annomi (default 5)")
@@ -539,6 +548,10 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         args = _eval_parser().parse_args(list(argv) if argv is not None else None)
         if args.folds < 2:
             raise UsageError("jalin evaluate: --folds must be at least 2")
+        if sum(map(bool, (args.compare, args.risk or args.risk_cv, args.held_out, args.cv_annomi))) > 1:
+            raise UsageError("jalin evaluate: --compare, --risk, --held-out and --cv-annomi cannot be combined")
+        if args.compare:
+            return _compare_main(args)
         if args.risk or args.risk_cv:
             if sum(map(bool, (args.risk, args.risk_cv, args.held_out, args.cv_annomi))) > 1:
                 raise UsageError("jalin evaluate: --risk, --risk-cv, --held-out and --cv-annomi cannot be combined")
@@ -629,11 +642,42 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _compare_main(args) -> int:
+    """``--compare`` (issue #12); errors propagate to ``evaluate_main``."""
+    from importlib import resources
+
+    from .compare import CANDIDATES, compare, format_compare
+
+    names = [n.strip() for n in (args.candidates or ",".join(CANDIDATES)).split(",") if n.strip()]
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        raise UsageError(
+            f"jalin evaluate: unknown candidate(s) {', '.join(unknown)} (expected {', '.join(CANDIDATES)})"
+        )
+    rows = load_corpus(args.data or None)
+    frozen = load_corpus([str(resources.files("jalin.analysis").joinpath("data/eval/unseen"))])
+    if args.lang:
+        rows = [r for r in rows if r.get("lang", "id") == args.lang]
+        frozen = [r for r in frozen if r.get("lang", "id") == args.lang]
+    log = (lambda m: print(m, file=sys.stderr)) if not args.json else None
+    res = compare(rows, frozen, candidates=names, seed=args.seed, cache_dir=args.cache_dir, log=log)
+    _print(res, args.json, format_compare(res))
+    return 0
+
+
 def _risk_main(args) -> int:
     """``--risk-cv`` / ``--risk`` (issue #11); errors propagate to ``evaluate_main``."""
     from .model import load_model
     from .model.embed import Embedder
-    from .risk_eval import format_cv, format_scores, load_risk_eval, risk_cv, risk_frozen, risk_held_out
+    from .risk_eval import (
+        FROZEN_SETS,
+        format_cv,
+        format_scores,
+        load_risk_eval,
+        risk_cv,
+        risk_frozen,
+        risk_held_out,
+    )
     from .risk_train import load_risk_items, shipped_risk_train_paths
 
     emb = Embedder(args.backend, cache_dir=args.cache_dir)
@@ -651,13 +695,15 @@ def _risk_main(args) -> int:
             emb.save_cache()
         _print(res, args.json, format_cv(res))
         return 0
-    items = load_risk_eval(args.data or None)
+    sets = {"data": load_risk_eval(args.data)} if args.data else {
+        name: load_risk_eval(frozen=name) for name in FROZEN_SETS
+    }
     if args.lang:
-        items = [i for i in items if i.get("lang", "id") == args.lang]
-        if not items:
+        sets = {k: [i for i in v if i.get("lang", "id") == args.lang] for k, v in sets.items()}
+        if not any(sets.values()):
             raise UsageError(f"jalin evaluate: no risk evaluation items in language {args.lang!r}")
     model = load_model(args.model)
-    frozen = risk_frozen(model, items)
+    frozen = {name: risk_frozen(model, items) for name, items in sets.items() if items}
     rows = load_corpus(None)
     if args.lang:
         rows = [r for r in rows if r.get("lang", "id") == args.lang]
@@ -668,10 +714,13 @@ def _risk_main(args) -> int:
     if args.cache_dir:
         emb.save_cache()
     res = {"model_version": model.version, "frozen": frozen, "held_out": held}
-    text = [f"model {model.version}", "===== frozen risk evaluation set ====="]
-    for lang, s in frozen["by_language"].items():
-        text.append(format_scores(f"language {lang}", s))
-    text.append(format_scores("all", frozen["all"]))
+    text = [f"model {model.version}"]
+    for name, fr in frozen.items():
+        title = "given risk evaluation files" if name == "data" else f"frozen risk evaluation set {name}"
+        text.append(f"===== {title} =====")
+        for lang, s in fr["by_language"].items():
+            text.append(format_scores(f"language {lang}", s))
+        text.append(format_scores("all", fr["all"]))
     text.append(
         f"===== {held['mode']}: detector trained on {held['train_sessions']} sessions"
         f" and {held['extra_items']} risk training items, "
