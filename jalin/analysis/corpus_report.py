@@ -37,6 +37,63 @@ MIN_WORDS = 6
 _PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
 
 
+# Writers describe a session's setting, register and counselor style in their own words; the report
+# counts them by keyword (first matching group wins for settings and styles; registers take every tag).
+_SETTINGS = (
+    ("pesantren / madrasah", r"pesantren|madrasah|santri|\bmts\b|\bma\b|pondok"),
+    ("school", r"\bsd\b|\bsmp\b|\bsma\b|\bsmk\b|\bslb\b|sekolah|school|\bkelas\b|\bbk\b|guru"),
+    ("health", (r"puskesmas|rumah sakit|hospital|klinik|clinic|hospice|palliative|paliatif|\bvct\b|fertil|"
+               r"maternity|\brs\b|psikolog rs")),
+    ("campus", r"kampus|campus|universit|mahasiswa|college|\bkkn\b|skripsi|thesis"),
+    ("workplace", r"workplace|\beap\b|kantor|pabrik|factory|karyawan|employee|company|perusahaan|kerja|work"),
+    ("family", r"family|keluarga|couple|pasangan|marriage|perkawinan|pernikahan|divorce|cerai|parent"),
+    ("community", (r"community|komunitas|posyandu|karang taruna|desa|village|gereja|church|masjid|mosque|"
+                  r"bencana|disaster|pengungsi|refugee|lpka|rehab|\bbnn\b|uptd|ppa|kader|lapas")),
+    ("bureau / private practice", r"bureau|biro|praktik|practice|psikolog"),
+    ("online service", r"online|daring|whatsapp|chat|hotline|crisis line"),
+)
+_REGISTERS = (
+    ("formal", r"formal|baku|bapak/ibu|anda"),
+    ("teacher–student kamu", r"\bkamu\b|guru–murid|guru-murid"),
+    ("slang", r"slang|gue|\blo\b|gaul|jaksel|teen"),
+    ("informal / everyday", r"informal|casual|santai|sehari-hari|relaxed|colloquial"),
+    ("code-mixed", r"campur kode|code-mix|code mix|mixed|english"),
+    ("regional colour", (r"berwarna|logat|colou?red|jawa|sunda|batak|minang|melayu|malay|bugis|makassar|papua|"
+                        r"ambon|maluku|manado|betawi|banjar|madura|sasak|aceh|bali|kupang|palembang|medan")),
+    ("speech recognition", r"\basr\b|transkrip mesin|speech|tanpa tanda baca"),
+    ("chat", r"\bchat\b|singkatan|emoji|whatsapp|texting"),
+)
+_REGIONS = (
+    ("Javanese", r"jawa|javanese|suroboyo|semarang"), ("Sundanese", r"sunda"), ("Batak / Medan", r"batak|medan"),
+    ("Minang", r"minang|padang"), ("Malay (Riau, Pontianak, Jambi)", r"melayu|malay|riau|pontianak|jambi"),
+    ("Banjar", r"banjar"), ("Bugis / Makassar", r"bugis|makassar"), ("Papuan", r"papua"),
+    ("Ambon / Maluku", r"ambon|maluku"), ("Manado", r"manado"), ("Kupang / NTT", r"kupang|ntt"),
+    ("Betawi", r"betawi"), ("Madurese", r"madura"), ("Sasak", r"sasak|lombok"), ("Acehnese", r"aceh"),
+    ("Balinese", r"bali"), ("Palembang", r"palembang"),
+)
+_STYLES = (
+    ("trainee", r"trainee|beginner|praktikan"), ("textbook", r"textbook"), ("skilled but brief", r"skilled"),
+    ("preachy", r"preach"), ("interrogating", r"interrogat"), ("over-talking", r"over.?talk"),
+    ("stiff", r"stiff"), ("warm but unstructured", r"warm"), ("self-disclosing", r"themselves|self"),
+    ("medical", r"medical"),
+)
+
+
+def _group(text: str | None, groups, default: str = "—") -> str:
+    t = (text or "").lower()
+    if not t:
+        return default
+    for name, pattern in groups:
+        if re.search(pattern, t):
+            return name
+    return t if len(t) <= 24 else "other"
+
+
+def _tags(text: str | None, groups) -> list[str]:
+    t = (text or "").lower()
+    return [name for name, pattern in groups if re.search(pattern, t)]
+
+
 def _brief(row: dict) -> str:
     """The brief a session comes from: its file name without the running number ("id_school_03" →
     "id_school", "id_c_014" → "id_c")."""
@@ -96,8 +153,13 @@ def corpus_report(rows: Sequence[dict]) -> dict:
     tax = taxonomy()
     first = {name: srows[0] for name, srows in sessions.items()}
 
-    def by_session(key: str) -> dict[str, int]:
-        return dict(Counter(str(r.get(key) or "—") for r in first.values()).most_common())
+    def by_session(key: str, groups=None) -> dict[str, int]:
+        values = (_group(r.get(key), groups) if groups else str(r.get(key) or "—") for r in first.values())
+        return dict(Counter(values).most_common())
+
+    def tagged(key: str, groups, lang: str | None = None) -> dict[str, int]:
+        c = Counter(t for r in first.values() if lang in (None, r.get("lang", "id")) for t in _tags(r.get(key), groups))
+        return dict(c.most_common())
 
     lengths = np.array([len(s) for s in sessions.values()]) if sessions else np.zeros(1)
     words = np.array([len(r["text"].split()) for r in rows if r["speaker"] == "counselee"] or [0])
@@ -124,10 +186,11 @@ def corpus_report(rows: Sequence[dict]) -> dict:
         "sessions": len(sessions),
         "utterances": len(rows),
         "languages": dict(Counter(r.get("lang", "id") for r in first.values()).most_common()),
-        "settings": by_session("setting"),
-        "registers": by_session("register"),
+        "settings": by_session("setting", _SETTINGS),
+        "registers": tagged("register", _REGISTERS),
+        "regional_colours": tagged("register", _REGIONS, "id"),
         "channels": by_session("channel"),
-        "counselor_styles": by_session("counselor_style"),
+        "counselor_styles": by_session("counselor_style", _STYLES),
         "briefs": per_brief,
         "session_length": {
             "min": int(lengths.min()),
@@ -184,7 +247,13 @@ def to_markdown(rep: dict) -> str:
     ]
     lines += _table("language", rep["languages"], n)
     lines += _table("setting", rep["settings"], n)
-    lines += _table("register", rep["registers"], n)
+    lines += [
+        ("Setting, register and counselor style are the writers' own words, counted by keyword "
+        "(`jalin/analysis/corpus_report.py`); a session can carry several register tags."),
+        "",
+    ]
+    lines += _table("register tag", rep["registers"], n)
+    lines += _table("regional colour (Indonesian sessions)", rep["regional_colours"], n)
     lines += _table("channel", rep["channels"], n)
     lines += _table("counselor style", rep["counselor_styles"], n)
     lines += [
