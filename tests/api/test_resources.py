@@ -228,3 +228,4 @@ def test_close_and_reopen_through_the_guards(owner, api_for):
     assert reopened.status_code == 200 and reopened.json()["status"] != "selesai"
     kinds = list(CaseEvent.objects.filter(case=case).order_by("pk").values_list("kind", flat=True))
     assert kinds[-3:] == ["override", "closed", "reopened"]
+
