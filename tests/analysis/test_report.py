@@ -52,7 +52,7 @@ def test_json_top_level_is_exactly_the_schema(weak: AnalysisResult) -> None:
     data = to_json(weak)
     assert list(data) == ["schema", "language", "source", "model_version", "utterances", "tasks", "metrics",
                           "feedback", "risk", "student_labels"]
-    assert data["schema"] == SCHEMA_VERSION == "jalin.analysis/1.1"
+    assert data["schema"] == SCHEMA_VERSION == "jalin.analysis/1.2"
     assert data["language"] == "id" and data["source"] == "weak.txt" and data["model_version"] == "fake-1"
 
 
