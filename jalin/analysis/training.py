@@ -248,6 +248,13 @@ def calibration_report(model, rows: Sequence[dict], records: Sequence[dict] | No
         entry = {"n": int(gold.size), "tasks": [det.tasks_[j] for j in cols]}
         entry["before"] = expected_calibration_error(P[:, cols].ravel(), gold.ravel())
         entry["after"] = expected_calibration_error(Pcal[:, cols].ravel(), gold.ravel())
+        # the pairs the detector reports (where a claim could be made): all-pair ECE is dominated by
+        # the many utterances that plainly do not do a task
+        entry["detected"] = {
+            "n": int(hit.sum()),
+            "before": expected_calibration_error(P[:, cols][hit], gold[hit]),
+            "after": expected_calibration_error(Pcal[:, cols][hit], gold[hit]),
+        }
         claimed = hit & (Pcal[:, cols] >= policy["task"])
         entry["claims"] = {
             "threshold": policy["task"],
@@ -272,6 +279,10 @@ def _fmt_calibration(cal: dict, title: str = "Calibration") -> str:
             f"  {name} (n={e['n']}): ECE before {e['before']['ece']:.4f}, after {e['after']['ece']:.4f};"
             f" claims at ≥ {c['threshold']:.2f}: {c['n']}, precision {prec}"
         )
+        if "detected" in e:
+            d = e["detected"]
+            lines.append(f"    reported task detections only (n={d['n']}): ECE before {d['before']['ece']:.4f},"
+                         f" after {d['after']['ece']:.4f}")
         lines.append(f"    {'bin':<11}{'n before':>9}{'conf':>7}{'acc':>7}   {'n after':>8}{'conf':>7}{'acc':>7}")
         for b0, b1 in zip(e["before"]["bins"], e["after"]["bins"]):
             f = lambda v: "     —" if v is None else f"{v:>6.3f}"

@@ -262,3 +262,19 @@ def test_json_report_marks_certainty(model) -> None:
     assert all(i["certainty"] in ("claim", "question") for i in data["feedback"])
     for u in data["utterances"]:
         assert set(u["task_confidence"]) == set(u["tasks"])
+
+
+def test_every_report_format_shows_the_question() -> None:
+    from jalin.analysis.report import to_html, to_markdown, to_text
+
+    from .report_sessions import result_of
+
+    utts = _session({12: {"contract_time": 0.4}})
+    result = result_of(utts)
+    done, missed = find_tasks(utts)
+    result.feedback = build_feedback(utts, result.metrics, done, missed, "id", policy=POLICY)
+    question = "Ujaran 12 mungkin merupakan kontrak waktu?"
+    html = to_html(result)
+    assert question in html and 'data-certainty="question"' in html and 'class="k-strength question"' in html
+    assert question in to_markdown(result) and question in " ".join(to_text(result).split())
+    assert [i["certainty"] for i in to_json(result)["feedback"] if i["text"] == question] == ["question"]

@@ -273,6 +273,7 @@ def fit_label_model(
                 "claim_threshold": getattr(tasks, "claim_threshold_", None),
                 "doubt_threshold": getattr(tasks, "doubt_threshold_", None),
                 "oof_ece": getattr(tasks, "oof_ece_", None),
+                "doubt_curve": getattr(tasks, "doubt_curve_", None),
             },
         },
     }
