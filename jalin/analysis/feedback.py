@@ -89,6 +89,11 @@ class _Writer:
             return float(u.confidence), float(self.policy["label"].get(u.speaker, 0.5)), f"label:{u.label}"
         return _task_conf(u, task), float(self.policy["task"]), f"task:{task}"
 
+    def is_sure(self, n: int, task: str | None = None) -> bool:
+        if self.ctx is None or n not in self.ctx.by_number:
+            return True
+        return _ge(*self.confidence(n, task)[:2])
+
     def sure_first(self, numbers: Sequence[int], task: str | None = None) -> list[int]:
         """``numbers`` with the ones above the claim threshold first (order kept otherwise)."""
         if self.ctx is None:
@@ -295,7 +300,7 @@ def _resistance_strengths(w: _Writer, c: _Context) -> list[dict]:
                 "resistance_opened",
                 ep["utterances"] + resp + [ep["opened_at"]],
                 signs_at=w.nums(ep["utterances"]),
-                labels=w.labels(r["label"] for r in responses),
+                labels=w.labels(r["label"] for r in responses if w.is_sure(r["utterance"])),
                 resp=w.nums(resp),
                 at=w.nums([ep["opened_at"]]),
             )
@@ -391,7 +396,8 @@ def _argued(w: _Writer, c: _Context, ep: dict) -> list[dict]:
         return []
     resp = [r["utterance"] for r in responses]
     return [w.item("defensive_argued", defensive[:1] + resp, at=w.nums(defensive[:1]),
-                   labels=w.labels(r["label"] for r in responses), resp=w.nums(resp))]
+                   labels=w.labels(r["label"] for r in responses if w.is_sure(r["utterance"])),
+                   resp=w.nums(resp))]
 
 
 def _technique_improvements(w: _Writer, c: _Context) -> list[dict]:

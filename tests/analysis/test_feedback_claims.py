@@ -276,5 +276,8 @@ def test_every_report_format_shows_the_question() -> None:
     question = "Ujaran 12 mungkin merupakan kontrak waktu?"
     html = to_html(result)
     assert question in html and 'data-certainty="question"' in html and 'class="k-strength question"' in html
-    assert question in to_markdown(result) and question in " ".join(to_text(result).split())
+    assert "Pertanyaan untuk Anda</span>" + question in html
+    assert f"- **Pertanyaan untuk Anda:** {question}" in to_markdown(result)
+    assert f"[?] {question}" in to_text(result)
+    assert "[+] Kontrak waktu disepakati pada ujaran 5," in to_text(result)
     assert [i["certainty"] for i in to_json(result)["feedback"] if i["text"] == question] == ["question"]

@@ -130,7 +130,8 @@ def _feedback(result: AnalysisResult, lang: str) -> str:
     lis = "".join(
         f'<li class="k-{escape(f["kind"])}{" question" if f.get("certainty") == "question" else ""}" '
         f'data-code="{escape(f["code"])}" data-certainty="{escape(f.get("certainty", "claim"))}"><span class="kind">'
-        f'{ui("kind_" + f["kind"], lang)}</span>{escape(f["text"])}</li>'
+        f'{ui("kind_question" if f.get("certainty") == "question" else "kind_" + f["kind"], lang)}</span>'
+        f'{escape(f["text"])}</li>'
         for f in items
     )
     return f'<section class="feedback"><h2>{ui("feedback", lang)}</h2><ul>{lis}</ul></section>'
