@@ -34,6 +34,7 @@ from .corpus import CorpusError, _expand, group_sessions, held_out_split, load_c
 from .taxonomy import taxonomy
 
 __all__ = [
+    "calibration_report",
     "classification_report",
     "cv_annomi",
     "evaluate_main",
@@ -203,6 +204,95 @@ def evaluate_rows(model, rows: Sequence[dict], preds: Sequence[dict] | None = No
     return out
 
 
+def calibration_report(model, rows: Sequence[dict], records: Sequence[dict] | None = None) -> dict:
+    """Expected calibration error (10 bins, with the reliability table) of ``model`` on labelled
+    rows, before (raw classifier probabilities) and after calibration: counselor labels,
+    counselee labels (top-label confidence against correctness, rules included) and stage tasks
+    (the probability of every task for every utterance against the reference). Also how often
+    a claim (confidence at or above the model's claim threshold) is right on these rows."""
+    from .model.calibration import expected_calibration_error
+    from .model.embed import get_embedder
+    from .model.labeller import records_for_rows
+
+    rows = list(rows)
+    if records is None:
+        records = records_for_rows(rows, get_embedder(model.backend))
+    policy = model.claim_policy
+    out: dict = {"n_bins": 10, "policy": policy}
+    labelled = {cal: model.label_records(records, calibrated=cal) for cal in (False, True)}
+    for speaker in ("counselor", "counselee"):
+        idx = [i for i, r in enumerate(rows) if r["speaker"] == speaker]
+        if not idx:
+            continue
+        entry: dict = {"n": len(idx)}
+        for cal, name in ((False, "before"), (True, "after")):
+            conf = [labelled[cal][i][1] for i in idx]
+            ok = [labelled[cal][i][0] == rows[i]["label"] for i in idx]
+            entry[name] = expected_calibration_error(conf, ok)
+        thr = policy["label"][speaker]
+        claimed = [i for i in idx if labelled[True][i][1] >= thr]
+        entry["claims"] = {
+            "threshold": thr,
+            "n": len(claimed),
+            "share": round(len(claimed) / len(idx), 4),
+            "precision": round(float(np.mean([labelled[True][i][0] == rows[i]["label"] for i in claimed])), 4)
+            if claimed else None,
+        }
+        out[speaker] = entry
+    if any(r.get("tasks") for r in rows):
+        det = model.tasks
+        decided, P, Pcal = det.predict_with_confidence(records)
+        cols = [j for j, t in enumerate(det.tasks_) if t in getattr(det, "models_", {})]
+        gold = np.array([[det.tasks_[j] in (r.get("tasks") or []) for j in cols] for r in rows])
+        hit = np.array([[det.tasks_[j] in d for j in cols] for d in decided])
+        entry = {"n": int(gold.size), "tasks": [det.tasks_[j] for j in cols]}
+        entry["before"] = expected_calibration_error(P[:, cols].ravel(), gold.ravel())
+        entry["after"] = expected_calibration_error(Pcal[:, cols].ravel(), gold.ravel())
+        # the pairs the detector reports (where a claim could be made): all-pair ECE is dominated by
+        # the many utterances that plainly do not do a task
+        entry["detected"] = {
+            "n": int(hit.sum()),
+            "before": expected_calibration_error(P[:, cols][hit], gold[hit]),
+            "after": expected_calibration_error(Pcal[:, cols][hit], gold[hit]),
+        }
+        claimed = hit & (Pcal[:, cols] >= policy["task"])
+        entry["claims"] = {
+            "threshold": policy["task"],
+            "detections": int(hit.sum()),
+            "n": int(claimed.sum()),
+            "precision_all_detections": round(float(gold[hit].mean()), 4) if hit.any() else None,
+            "precision": round(float(gold[claimed].mean()), 4) if claimed.any() else None,
+        }
+        out["tasks"] = entry
+    return out
+
+
+def _fmt_calibration(cal: dict, title: str = "Calibration") -> str:
+    lines = [f"{title} (expected calibration error, {cal['n_bins']} bins; before = raw, after = calibrated)"]
+    for key, name in (("counselor", "Counselor labels"), ("counselee", "Counselee labels"), ("tasks", "Stage tasks")):
+        e = cal.get(key)
+        if not e:
+            continue
+        c = e["claims"]
+        prec = "—" if c["precision"] is None else f"{c['precision']:.3f}"
+        lines.append(
+            f"  {name} (n={e['n']}): ECE before {e['before']['ece']:.4f}, after {e['after']['ece']:.4f};"
+            f" claims at ≥ {c['threshold']:.2f}: {c['n']}, precision {prec}"
+        )
+        if "detected" in e:
+            d = e["detected"]
+            lines.append(f"    reported task detections only (n={d['n']}): ECE before {d['before']['ece']:.4f},"
+                         f" after {d['after']['ece']:.4f}")
+        lines.append(f"    {'bin':<11}{'n before':>9}{'conf':>7}{'acc':>7}   {'n after':>8}{'conf':>7}{'acc':>7}")
+        for b0, b1 in zip(e["before"]["bins"], e["after"]["bins"]):
+            f = lambda v: "     —" if v is None else f"{v:>6.3f}"
+            lines.append(
+                f"    {b0['lo']:.1f}–{b0['hi']:.1f}   {b0['n']:>9} {f(b0['confidence'])} {f(b0['accuracy'])}"
+                f"   {b1['n']:>8} {f(b1['confidence'])} {f(b1['accuracy'])}"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def evaluate_annomi_shipped(model, rows: Sequence[dict]) -> dict:
     """(b): our model's fine labels mapped to AnnoMI's coarse classes, against AnnoMI's labels."""
     from .types import Transcript, Utterance
@@ -323,7 +413,9 @@ def held_out(
     train, test = held_out_split(list(rows), test_fraction=test_fraction, seed=seed)
     emb = Embedder(backend, cache_dir=cache_dir)
     records = records_for_rows(train, emb)
+    # calibration and claim thresholds are fitted inside, on the training sessions only
     model = fit_label_model(train, records=records, backend=backend, random_state=seed)
+    test_records = records_for_rows(test, emb)
     if cache_dir:
         emb.save_cache()
     preds = predict_rows(model, test)
@@ -343,6 +435,9 @@ def held_out(
             out["by_language"][lg] = evaluate_rows(model, [test[i] for i in idx], [preds[i] for i in idx])
     if not lang:
         out["all"] = evaluate_rows(model, test, preds)
+    keep = [i for i, r in enumerate(test) if not lang or r.get("lang", "id") == lang]
+    out["calibration"] = calibration_report(model, [test[i] for i in keep], [test_records[i] for i in keep])
+    out["calibration_fit"] = model.meta.get("calibration")
     # majority baseline (per speaker) for reference
     base = {}
     for speaker in ("counselor", "counselee"):
@@ -572,6 +667,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
             ]
             for lg, r in res["by_language"].items():
                 text.append(_fmt_eval(r, f"===== language: {lg} ====="))
+            text.append(_fmt_calibration(res["calibration"], "Calibration on the held-out sessions"))
             _print(res, args.json, "\n".join(text))
             return 0
         if not args.data:
@@ -628,7 +724,9 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         model = load_model(args.model)
         res = evaluate_rows(model, rows)
         res["model_version"] = model.version
-        _print(res, args.json, _fmt_eval(res, f"model {model.version} on {len(rows)} utterances"))
+        res["calibration"] = calibration_report(model, rows)
+        _print(res, args.json, _fmt_eval(res, f"model {model.version} on {len(rows)} utterances")
+               + "\n" + _fmt_calibration(res["calibration"]))
         return 0
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
