@@ -19,6 +19,7 @@ brief and to its nearest session in another brief: a new brief adds variety when
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections import Counter, defaultdict
@@ -30,7 +31,7 @@ import numpy as np
 from .corpus import CorpusError, group_sessions, load_corpus, shipped_corpus_paths
 from .taxonomy import taxonomy
 
-__all__ = ["SESSION_THRESHOLD", "corpus_report", "duplicate_lines", "near_duplicate_sessions", "to_markdown"]
+__all__ = ["SESSION_THRESHOLD", "agreement", "corpus_report", "duplicate_lines", "near_duplicate_sessions", "to_markdown"]
 
 SESSION_THRESHOLD = 0.60
 MIN_WORDS = 6
@@ -294,6 +295,63 @@ def to_markdown(rep: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def agreement(first: Sequence[dict], second: Sequence[dict]) -> dict:
+    """Agreement of two annotators on the same utterances (aligned lists of corpus rows)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    from .training import _set_scores, classification_report
+
+    if len(first) != len(second) or any(a["text"] != b["text"] for a, b in zip(first, second)):
+        raise CorpusError("the two annotations do not cover the same utterances in the same order")
+    tax = taxonomy()
+    out: dict = {"utterances": len(first), "sessions": len(group_sessions(list(first)))}
+    for sp in ("counselor", "counselee"):
+        idx = [i for i, r in enumerate(first) if r["speaker"] == sp]
+        a, b = [first[i]["label"] for i in idx], [second[i]["label"] for i in idx]
+        rep = classification_report(a, b, tax.labels_for(sp))
+        out[sp] = {
+            "n": len(idx),
+            "macro_f1": rep["macro_f1"],
+            "accuracy": round(float(np.mean([x == y for x, y in zip(a, b)])), 4) if idx else None,
+            "kappa": round(float(cohen_kappa_score(a, b)), 4) if len(set(a) | set(b)) > 1 else None,
+        }
+    resist = {"surface", "reluctant", "defensive"}
+    cle = [i for i, r in enumerate(first) if r["speaker"] == "counselee"]
+    out["resistance_agreement"] = (
+        round(float(np.mean([(first[i]["label"] in resist) == (second[i]["label"] in resist) for i in cle])), 4)
+        if cle else None
+    )
+    staged = [i for i, r in enumerate(first) if r.get("stage") and second[i].get("stage")]
+    out["stage_accuracy"] = round(float(np.mean([first[i]["stage"] == second[i]["stage"] for i in staged])), 4)
+    ga, gb = [], []
+    for sid in group_sessions(list(first)):
+        ga.append({t for r in first if r["session"] == sid for t in (r.get("tasks") or [])})
+        gb.append({t for r, q in zip(first, second) if r["session"] == sid for t in (q.get("tasks") or [])})
+    scores = _set_scores(ga, gb, tax.tasks)
+    f1s = [v["f1"] for v in scores.values() if v["support"]]
+    out["tasks_session_macro_f1"] = round(float(np.mean(f1s)), 4) if f1s else None
+    fa = [bool(first[i].get("flags")) for i in cle]
+    fb = [bool(second[i].get("flags")) for i in cle]
+    out["flag_lines"] = {"first": sum(fa), "second": sum(fb), "both": sum(x and y for x, y in zip(fa, fb))}
+    return out
+
+
+def shipped_agreement() -> dict:
+    """The second annotator's blind labels (data/eval/agreement) against the corpus's first labels."""
+    from importlib import resources
+
+    root = Path(str(resources.files("jalin.analysis").joinpath("data/eval/agreement")))
+    pairs = [line.split() for line in (root / "sessions.txt").read_text("utf-8").splitlines() if line.strip()]
+    corpus = group_sessions(load_corpus(shipped_corpus_paths()))
+    first, second = [], []
+    for blind, sid in pairs:
+        if sid not in corpus:
+            raise CorpusError(f"{root / 'sessions.txt'}: session {sid} is not in the corpus")
+        first += corpus[sid]
+        second += load_corpus([str(root / f"{blind}.jsonl")])
+    return agreement(first, second)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jalin corpus", description="Facts about the training corpus.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -301,6 +359,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--data", action="append", metavar="PATH", help="corpus file/folder/glob (default: shipped)")
     r.add_argument("--out", metavar="FILE", help="write the report here instead of printing it")
     r.add_argument("--check", metavar="FILE", help="exit 1 when FILE differs from the report")
+    sub.add_parser("agreement", help="the second annotator's blind labels against the corpus (data/eval/agreement)")
     return p
 
 
@@ -310,6 +369,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(list(argv) if argv is not None else None)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if args.command == "agreement":
+        try:
+            res = shipped_agreement()
+        except CorpusError as exc:
+            print(f"jalin corpus: {exc}", file=sys.stderr)
+            return 2
+        print(json.dumps(res, indent=2))
+        return 0
     try:
         rows = load_corpus(args.data or shipped_corpus_paths())
     except CorpusError as exc:

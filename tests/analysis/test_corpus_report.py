@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from jalin.analysis.corpus import group_sessions, load_corpus
 from jalin.analysis.corpus_report import (
     corpus_report,
@@ -84,3 +86,32 @@ def test_cli_errors_and_out_of_date_report(tmp_path, capsys) -> None:
     assert "out of date" in capsys.readouterr().err
     assert main(["report", "--data", str(tmp_path / "x_001.jsonl"), "--out", str(stale)]) == 0
     assert main(["report", "--data", str(tmp_path / "x_001.jsonl"), "--check", str(stale)]) == 0
+
+
+def test_agreement_counts_what_two_annotators_share() -> None:
+    from jalin.analysis.corpus import CorpusError
+    from jalin.analysis.corpus_report import agreement
+
+    def row(i, sp, label, stage="awal", tasks=(), flags=()):
+        return {"session": "a", "index": i, "speaker": sp, "text": f"t{i}", "label": label, "stage": stage,
+                "tasks": list(tasks), "flags": list(flags)}
+
+    first = [row(0, "counselor", "opening", tasks=["rapport"]), row(1, "counselee", "reluctant"),
+             row(2, "counselor", "open_question"), row(3, "counselee", "disclosure", flags=["abuse"])]
+    second = [row(0, "counselor", "opening", tasks=["rapport"]), row(1, "counselee", "defensive"),
+              row(2, "counselor", "closed_question", stage="inti"), row(3, "counselee", "disclosure")]
+    res = agreement(first, second)
+    assert res["counselor"]["accuracy"] == 0.5 and res["counselee"]["accuracy"] == 0.5
+    assert res["resistance_agreement"] == 1.0  # reluctant vs defensive: both resistance
+    assert res["stage_accuracy"] == 0.75
+    assert res["flag_lines"] == {"first": 1, "second": 0, "both": 0}
+    assert res["tasks_session_macro_f1"] == 1.0
+    with pytest.raises(CorpusError, match="same utterances"):
+        agreement(first, second[:3])
+
+
+def test_the_shipped_second_annotation_covers_corpus_sessions() -> None:
+    from jalin.analysis.corpus_report import shipped_agreement
+
+    res = shipped_agreement()
+    assert res["sessions"] == 20 and res["utterances"] > 500
