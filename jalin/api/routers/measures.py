@@ -1,0 +1,207 @@
+"""Measures given in a case: administrations with their scores and bands, giving one, and each one's FHIR
+R4 QuestionnaireResponse.
+
+Reads open the case through ``jalin.cases.access``; giving a measure calls
+``jalin.measures.services.record_administration``, the function the web's measure form calls (scoring,
+alerts, consent, the LAISEG evaluation tick and the audit events are the web's). The instruments offered
+are the web form's (``instrument_choices``: no instrument without licensed wording).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from jalin.audit.services import record
+from jalin.cases import access
+from jalin.measures import services as measure_services
+from jalin.measures.forms import instrument_choices
+from jalin.measures.instruments import (
+    AnswerError,
+    UnknownInstrumentError,
+    get_instrument,
+    questionnaire_response,
+)
+from jalin.measures.models import Administration
+
+from .res_common import (
+    StrictSchema,
+    created,
+    field_problem,
+    page_of,
+    problem,
+    read_scope,
+    ui_lang,
+    write_scope,
+)
+
+router = Router(tags=["measures"])
+
+
+class BandOut(Schema):
+    id: str
+    label: str = Field(..., description="In the caller's language (Accept-Language).")
+
+
+class CriticalItemOut(Schema):
+    item: str
+    value: Any
+    condition: str
+
+
+class AdministrationOut(Schema):
+    id: int
+    case_id: int
+    session_id: int | None
+    instrument: str
+    instrument_name: str
+    instrument_version: str
+    language: Literal["id", "en"] | str
+    mode: Literal["in_session", "link"]
+    administered_at: datetime
+    total: float | None
+    subscales: dict[str, float]
+    band: BandOut | None
+    critical_items: list[CriticalItemOut]
+    fhir_url: str
+
+
+class AdministrationDetailOut(AdministrationOut):
+    answers: dict[str, int | str]
+
+
+class AdministrationPage(Schema):
+    items: list[AdministrationOut]
+    next_cursor: str | None = None
+
+
+class AdministrationIn(StrictSchema):
+    case_id: int = Field(..., ge=1)
+    instrument: str = Field(..., min_length=1, max_length=40, description="Code, e.g. `phq9` (GET /instruments "
+                                                                          "of the web lists them).")
+    language: Literal["id", "en"] = "id"
+    answers: dict[str, int | str] = Field(..., description="Item id → answer value, as the instrument defines.")
+    session_id: int | None = Field(None, ge=1)
+    administered_at: datetime | None = Field(None, description="Defaults to now; never in the future.")
+
+
+class MeasureFilters(StrictSchema):
+    case_id: int | None = Field(None, ge=1)
+    instrument: str | None = Field(None, max_length=40)
+    session_id: int | None = Field(None, ge=1)
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+def _band(result: dict, lang: str) -> dict | None:
+    band = result.get("band")
+    if not band:
+        return None
+    label = band.get("label")
+    return {"id": band["id"], "label": (label.get(lang) or label.get("id") or "") if isinstance(label, dict)
+            else str(label or "")}
+
+
+def _name(code: str, lang: str) -> str:
+    try:
+        return get_instrument(code, lang).name
+    except UnknownInstrumentError:
+        return code.upper()
+
+
+def _out(a: Administration, lang: str, *, answers: bool = False) -> dict:
+    result = a.result or {}
+    out = {"id": a.pk, "case_id": a.case_id, "session_id": a.session_id, "instrument": a.instrument,
+           "instrument_name": _name(a.instrument, lang), "instrument_version": a.instrument_version,
+           "language": a.language, "mode": a.mode, "administered_at": a.administered_at,
+           "total": result.get("total"), "subscales": result.get("subscales") or {}, "band": _band(result, lang),
+           "critical_items": [{"item": c["item"], "value": c["value"], "condition": c["condition"]}
+                              for c in result.get("critical_items") or []],
+           "fhir_url": f"/api/v1/measures/{a.pk}/fhir"}
+    if answers:
+        out["answers"] = a.answers or {}
+    return out
+
+
+def _get(request, administration_id: int) -> Administration:
+    administration = (Administration.objects.select_related("case", "case__counselee")
+                      .filter(pk=administration_id, case__in=access.cases_for_user(request.user)).first())
+    if administration is None:
+        raise Http404
+    return administration
+
+
+@router.get("/measures", response=AdministrationPage, auth=read_scope, summary="List measure administrations")
+def list_measures(request, filters: Query[MeasureFilters]):
+    """Administrations in the cases the caller may read, oldest first (as the case page's chart)."""
+    qs = Administration.objects.filter(access.readable_cases_q(request.user, prefix="case__"))
+    if filters.case_id is not None:
+        qs = qs.filter(case=access.get_case_for_user(request.user, filters.case_id))
+    if filters.instrument:
+        qs = qs.filter(instrument=filters.instrument)
+    if filters.session_id is not None:
+        qs = qs.filter(session_id=filters.session_id)
+    items, next_cursor = page_of(qs, order=("administered_at", "id"), cursor=filters.cursor, limit=filters.limit)
+    lang = ui_lang()
+    for case_id, counselee_id in sorted({(a.case_id, a.case.counselee_id) for a in items}):
+        record("case.view", actor=request.user, case_id=case_id, counselee_id=counselee_id, request=request,
+               page="api_measures", count=sum(1 for a in items if a.case_id == case_id))
+    return {"items": [_out(a, lang) for a in items], "next_cursor": next_cursor}
+
+
+@router.get("/measures/{administration_id}", response=AdministrationDetailOut, auth=read_scope,
+            summary="One administration with its answers and scores")
+def get_measure(request, administration_id: int):
+    administration = _get(request, administration_id)
+    case = administration.case
+    record("case.view", actor=request.user, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
+           request=request, page="api_measure")
+    return _out(administration, ui_lang(), answers=True)
+
+
+@router.get("/measures/{administration_id}/fhir", auth=read_scope, summary="The FHIR R4 QuestionnaireResponse",
+            response={200: dict[str, Any]}, openapi_extra={"responses": {200: {"description": "FHIR R4 "
+                "QuestionnaireResponse", "content": {"application/fhir+json": {"schema": {"type": "object"}}}}}})
+def get_measure_fhir(request, administration_id: int):
+    """The same document as the case page's FHIR export, audited as the same event."""
+    administration = _get(request, administration_id)
+    case = administration.case
+    instrument = get_instrument(administration.instrument, administration.language)
+    resource = questionnaire_response(instrument, administration.answers, subject_ref=f"Patient/{case.counselee.code}",
+                                      authored=administration.administered_at)
+    record("measure.export_fhir", actor=request.user, obj=administration, case_id=case.pk,
+           counselee_id=case.counselee_id, request=request)
+    return HttpResponse(json.dumps(resource, ensure_ascii=False), content_type="application/fhir+json; charset=utf-8")
+
+
+@router.post("/measures", response={201: AdministrationDetailOut}, auth=write_scope, summary="Give a measure")
+def create_measure(request, response: HttpResponse, payload: AdministrationIn):
+    """Score and store one administration, in session (as the web's form); alerts are raised as on the web."""
+    case = access.get_case_for_user(request.user, payload.case_id, write=True)
+    if payload.instrument not in {code for code, _label in instrument_choices()}:
+        raise field_problem("instrument", "choice", lang=ui_lang(),
+                            choices=", ".join(code for code, _label in instrument_choices()))
+    session = None
+    if payload.session_id is not None:
+        session = case.sessions.filter(pk=payload.session_id).first()
+        if session is None:
+            raise field_problem("session_id", "not_in_case", lang=ui_lang())
+    administered_at = payload.administered_at
+    if administered_at is not None and timezone.is_naive(administered_at):
+        administered_at = timezone.make_aware(administered_at)
+    try:
+        administration = measure_services.record_administration(
+            case, instrument_code=payload.instrument, lang=payload.language, answers=payload.answers,
+            actor=request.user, session=session, request=request, administered_at=administered_at)
+    except AnswerError as exc:
+        lang = ui_lang()
+        raise problem(422, errors=[{"field": f"answers.{p.item}" if p.item else "answers", "message": p.text(lang)}
+                                   for p in exc.problems]) from None
+    except UnknownInstrumentError as exc:
+        raise problem(422, errors=[{"field": "instrument", "message": exc.message(ui_lang())}]) from None
+    return created(request, response, _out(administration, ui_lang(), answers=True), f"measures/{administration.pk}")

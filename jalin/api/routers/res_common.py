@@ -1,0 +1,122 @@
+"""Small pieces the appointment, measure, transcript and review routers share (glue only)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import Schema
+from pydantic import ConfigDict
+
+from ..auth import TokenAuth
+from ..errors import ApiProblem
+
+read_scope = TokenAuth("read")
+write_scope = TokenAuth("write")
+transcripts_read = TokenAuth("read", "transcripts")
+transcripts_write = TokenAuth("write", "transcripts")
+
+
+class StrictSchema(Schema):
+    """An input: unknown fields are refused (422 naming the field), never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def ui_lang() -> str:
+    return "en" if (get_language() or "id").startswith("en") else "id"
+
+
+_STATUS_CODES = {400: "malformed_request", 404: "not_found", 409: "conflict", 413: "too_large",
+                 415: "unsupported_media_type", 422: "validation_failed"}
+
+
+def problem(status: int, detail="", *, errors: list | None = None, **extra) -> ApiProblem:
+    """An ``ApiProblem`` by status; ``errors`` name the fields (``{"field", "message"}``)."""
+    if not detail and errors:
+        detail = " ".join(str(e["message"]) for e in errors)
+    return ApiProblem(_STATUS_CODES[status], detail, errors=errors, status=status, **extra)
+
+
+def _field_messages() -> dict:
+    return {
+        "null": _("This field cannot be empty."),
+        "choice": _("Not one of the allowed values."),
+        "not_in_case": _("There is no such session in this case."),
+        "not_your_supervisor": _("Choose your supervisor: this user is not a supervisor assigned to you."),
+    }
+
+
+def field_problem(field: str, kind: str, **extra) -> ApiProblem:
+    message = _field_messages()[kind]
+    return problem(422, errors=[{"field": f"body.{field}", "message": message}], **extra)
+
+
+def created(request, response, body: dict, tail: str):
+    """201 with a Location header; ``response`` is the view's temporal ``HttpResponse`` parameter."""
+    response["Location"] = request.build_absolute_uri(f"/api/v1/{tail}")
+    return 201, body
+
+
+def accepted(request, response, body: dict, tail: str):
+    """202 with a Location header: the job to poll."""
+    response["Location"] = request.build_absolute_uri(f"/api/v1/{tail}")
+    return 202, body
+
+
+# --- cursor pages --------------------------------------------------------------------------------
+
+def _encode(values: list) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, order: tuple[str, ...]) -> list:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != len(order):
+        raise problem(422, errors=[{"field": "query.cursor", "message": _("Invalid cursor: pass the next_cursor of "
+                                                                         "the previous page unchanged.")}])
+    out = []
+    for value, key in zip(values, order, strict=True):
+        if key.lstrip("-").endswith("_at"):
+            value = parse_datetime(value) if isinstance(value, str) else None
+        elif not isinstance(value, int) or isinstance(value, bool):
+            value = None
+        if value is None:
+            raise problem(422, errors=[{"field": "query.cursor", "message": _(
+                "Invalid cursor: pass the next_cursor of the previous page unchanged.")}])
+        out.append(value)
+    return out
+
+
+def page_of(qs, *, order: tuple[str, str], cursor: str | None, limit: int):
+    """One page of ``qs`` ordered by ``order`` (a column and the id, both ascending or both descending) after
+    ``cursor``; returns (items, next cursor or None). Keyset pagination: stable while rows are added."""
+    from django.db.models import Q
+
+    first, second = order
+    descending = first.startswith("-")
+    qs = qs.order_by(*order)
+    if cursor:
+        value, last_id = _decode(cursor, order)
+        f, s = first.lstrip("-"), second.lstrip("-")
+        op = "lt" if descending else "gt"
+        qs = qs.filter(Q(**{f"{f}__{op}": value}) | Q(**{f: value, f"{s}__{op}": last_id}))
+    rows = list(qs[: limit + 1])
+    items = rows[:limit]
+    if len(rows) <= limit:
+        return items, None
+    last = items[-1]
+    return items, _encode([getattr(last, first.lstrip("-")), getattr(last, second.lstrip("-"))])
+
+
+__all__ = ["StrictSchema", "accepted", "created", "field_problem", "page_of",
+           "problem", "read_scope", "transcripts_read", "transcripts_write", "ui_lang", "write_scope"]
