@@ -32,9 +32,15 @@ from tests import factories
 ROLES = ["anonymous", "outsider", "colleague", "supervisor", "supervisor_granted", "admin", "owner"]
 
 
+# The REST API has its own matrix (tests/api/test_permission_matrix_api.py): token, not session.
+API_PATTERNS = ("api/v1/", "^api/")
+
+
 def _route_names(resolver=None, prefix="") -> dict[str, str]:
     names = {}
     for pattern in (resolver or get_resolver()).url_patterns:
+        if str(pattern.pattern) in API_PATTERNS:
+            continue
         if isinstance(pattern, URLResolver):
             names.update(_route_names(pattern, prefix + str(pattern.pattern)))
         elif isinstance(pattern, URLPattern):
