@@ -18,6 +18,10 @@ from .throttle import TokenRateThrottle
 # (url prefix, module under jalin.api.routers): each module has ``router``.
 ROUTERS = [
     ("", "me"),
+    ("", "appointments"),
+    ("", "measures"),
+    ("", "transcripts"),
+    ("", "reviews"),
 ]
 
 # Every operation may answer with these problems (RFC 9457); documented once, for all routes.

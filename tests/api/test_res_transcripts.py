@@ -35,8 +35,8 @@ def api(owner):
     return Api(bearer(owner))
 
 
-def _file(name="sesi.txt", data=TEXT.encode(), content_type="text/plain"):
-    return {"file": SimpleUploadedFile(name, data, content_type)}
+def _file(name="sesi.txt", data: bytes | None = None, content_type="text/plain"):
+    return {"file": SimpleUploadedFile(name, TEXT.encode() if data is None else data, content_type)}
 
 
 def _nothing_written(session) -> None:
@@ -70,13 +70,14 @@ def test_upload_poll_and_read_the_risk_flags(api, consented):
 
 @pytest.mark.django_db
 def test_analysis_validates_against_the_cli_schema(api, consented):
-    jsonschema = pytest.importorskip("jsonschema")
     from pathlib import Path
+
+    from tests.analysis.schema_check import validate
 
     schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "analysis-output.schema.json").read_text())
     job_url = api.upload(f"/sessions/{consented.pk}/transcripts", _file()).json()["job"]["url"]
     run_pending()
-    jsonschema.validate(api.get(job_url.removeprefix("/api/v1")).json()["analysis"], schema)
+    assert validate(api.get(job_url.removeprefix("/api/v1")).json()["analysis"], schema) == []
 
 
 @pytest.mark.django_db
@@ -147,24 +148,25 @@ def test_no_recording_consent_is_refused_in_the_callers_language(owner, session)
 
 @pytest.mark.django_db
 def test_speaker_roles_confirmation_requeues(api, consented, owner):
-    chat = ("Bu Rina: Selamat pagi, silakan duduk.\nAndi: Pagi bu.\nBu Rina: Apa kabar hari ini?\n"
-            "Andi: Saya bingung bu.\nSiti: Saya temannya, Bu.\n")
-    upload = api.upload(f"/sessions/{consented.pk}/transcripts", _file("chat.txt", chat.encode()))
+    from pathlib import Path
+
+    chat = (Path(__file__).resolve().parents[1] / "analysis" / "data" / "exports" / "family_three_speakers.txt")
+    upload = api.upload(f"/sessions/{consented.pk}/transcripts", _file("keluarga.txt", chat.read_bytes()))
     transcript_id = upload.json()["transcript_id"]
     run_pending()
     shown = api.get(f"/transcripts/{transcript_id}").json()
     labels = set(shown["speaker_roles"])
-    assert labels == {"Bu Rina", "Andi", "Siti"}
+    assert labels == {"Bu Sari", "Rara", "Ibu Rara"}
     assert shown["roles_guessed"] and shown["speakers"]
     # refused: two counselors
-    bad = {"Bu Rina": "counselor", "Andi": "counselor", "Siti": "counselee"}
+    bad = {"Bu Sari": "counselor", "Rara": "counselor", "Ibu Rara": "counselee"}
     is_problem(api.post(f"/transcripts/{transcript_id}/speakers", {"roles": bad}), 422)
     # refused: an unknown role names the field
     body = is_problem(api.post(f"/transcripts/{transcript_id}/speakers",
-                               {"roles": {"Bu Rina": "teacher"}}), 422)
-    assert body["errors"][0]["field"].startswith("body.roles")
+                               {"roles": {"Bu Sari": "teacher"}}), 422)
+    assert body["errors"][0]["field"].startswith("body.payload.roles"), body
     jobs_before = AnalysisJob.objects.filter(transcript_id=transcript_id).count()
-    good = {"Bu Rina": "counselor", "Andi": "counselee", "Siti": "other"}
+    good = {"Bu Sari": "counselor", "Rara": "counselee", "Ibu Rara": "other"}
     response = api.post(f"/transcripts/{transcript_id}/speakers", {"roles": good})
     assert response.status_code == 202 and response["Location"].endswith(response.json()["url"])
     assert AnalysisJob.objects.filter(transcript_id=transcript_id).count() == jobs_before + 1

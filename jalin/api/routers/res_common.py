@@ -10,11 +10,10 @@ from datetime import datetime
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Schema
-from pydantic import ConfigDict
 
 from ..auth import TokenAuth
 from ..errors import ApiProblem
+from ..schemas import InputSchema
 
 read_scope = TokenAuth("read")
 write_scope = TokenAuth("write")
@@ -22,10 +21,7 @@ transcripts_read = TokenAuth("read", "transcripts")
 transcripts_write = TokenAuth("write", "transcripts")
 
 
-class StrictSchema(Schema):
-    """An input: unknown fields are refused (422 naming the field), never silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
+StrictSchema = InputSchema  # an input: an unknown field is a 422 naming it, never silently dropped
 
 
 def ui_lang() -> str:
@@ -57,16 +53,24 @@ def field_problem(field: str, kind: str, **extra) -> ApiProblem:
     return problem(422, errors=[{"field": f"body.{field}", "message": message}], **extra)
 
 
+def _status(code: int, body):
+    try:
+        from ninja.responses import Status  # django-ninja >= 1.5; a (code, body) tuple before
+    except ImportError:
+        return code, body
+    return Status(code, body)
+
+
 def created(request, response, body: dict, tail: str):
     """201 with a Location header; ``response`` is the view's temporal ``HttpResponse`` parameter."""
     response["Location"] = request.build_absolute_uri(f"/api/v1/{tail}")
-    return 201, body
+    return _status(201, body)
 
 
 def accepted(request, response, body: dict, tail: str):
     """202 with a Location header: the job to poll."""
     response["Location"] = request.build_absolute_uri(f"/api/v1/{tail}")
-    return 202, body
+    return _status(202, body)
 
 
 # --- cursor pages --------------------------------------------------------------------------------
