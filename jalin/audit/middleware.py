@@ -8,8 +8,7 @@ from .services import record
 
 # URL parameters that name counselee data; only these (ids, never content) go into the event.
 CASE_BOUND_KWARGS = ("case_id", "session_id", "counselee_id", "transcript_id", "job_id", "review_id", "pk",
-                     "administration_id", "alert_id", "grant_id", "consent_id", "trainee_id", "kind",
-                     "appointment_id")
+                     "administration_id", "alert_id", "grant_id", "consent_id", "trainee_id", "kind")
 
 
 class NotFoundAuditMiddleware:
