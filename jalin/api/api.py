@@ -1,11 +1,12 @@
 """The NinjaAPI instance: /api/v1/, OpenAPI 3.1 at /api/v1/openapi.json, Swagger UI at /api/v1/docs.
 
-Add a resource: write ``jalin/api/routers/<name>.py`` with ``router = Router(tags=[...])`` and add it
-to ``ROUTERS`` below (see /work/wt/api-contract.md and docs/api.md).
+Add a resource: write ``jalin/api/routers/<name>.py`` with ``router = Router(tags=[...])``; every module
+in that package is mounted (sorted by name), so adding a resource touches no shared file (docs/api.md).
 """
 
 from __future__ import annotations
 
+import pkgutil
 from importlib import import_module
 
 from ninja import NinjaAPI, Swagger
@@ -14,15 +15,6 @@ from . import errors
 from .auth import token_auth
 from .parser import JsonParser
 from .throttle import TokenRateThrottle
-
-# (url prefix, module under jalin.api.routers): each module has ``router``.
-ROUTERS = [
-    ("", "me"),
-    ("", "appointments"),
-    ("", "measures"),
-    ("", "transcripts"),
-    ("", "reviews"),
-]
 
 # Every operation may answer with these problems (RFC 9457); documented once, for all routes.
 PROBLEM_STATUSES = {
@@ -88,5 +80,13 @@ api = JalinNinjaAPI(
 )
 errors.install(api)
 
-for _prefix, _module in ROUTERS:
-    api.add_router(_prefix, import_module(f"jalin.api.routers.{_module}").router)
+
+def _mount_routers() -> None:
+    from . import routers
+
+    for info in sorted(pkgutil.iter_modules(routers.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            api.add_router("", import_module(f"{routers.__name__}.{info.name}").router)
+
+
+_mount_routers()
