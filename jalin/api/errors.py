@@ -155,7 +155,8 @@ def _audit_not_found(request) -> None:
     token = getattr(request, "auth", None)
     if match is None or token is None:
         return
-    ids = {k.removesuffix("_id"): str(v)[:40] for k, v in match.kwargs.items() if k in CASE_BOUND_KWARGS}
+    ids = {k.removesuffix("_id"): str(v)[:40] for k, v in match.kwargs.items()
+           if k in CASE_BOUND_KWARGS or k.endswith("_id")}
     if ids:
         record("access.not_found", actor=token.user, request=request, url=f"api:{match.url_name or ''}"[:60], **ids)
 

@@ -37,7 +37,7 @@ def _make(case, owner, *, days: int, hour: int = 9, status="scheduled") -> Appoi
 @pytest.mark.django_db
 def test_create_read_update_cancel(api, case):
     starts = (timezone.now() + dt.timedelta(days=2)).replace(microsecond=0)
-    response = api.post("/appointments", {"case_id": case.pk, "starts_at": starts.isoformat(),
+    response = api.post(f"/cases/{case.pk}/appointments", {"starts_at": starts.isoformat(),
                                           "duration_minutes": 30, "mode": "online"})
     assert response.status_code == 201, response.content
     body = response.json()
@@ -58,7 +58,7 @@ def test_create_read_update_cancel(api, case):
 @pytest.mark.django_db
 def test_naive_time_is_read_in_the_site_time_zone(api, case):
     day = timezone.localdate() + dt.timedelta(days=3)
-    body = api.post("/appointments", {"case_id": case.pk, "starts_at": f"{day.isoformat()}T09:30:00"}).json()
+    body = api.post(f"/cases/{case.pk}/appointments", {"starts_at": f"{day.isoformat()}T09:30:00"}).json()
     assert dt.datetime.fromisoformat(body["starts_at"]).astimezone(WIB) == dt.datetime.combine(
         day, dt.time(9, 30), tzinfo=WIB)
 
@@ -87,6 +87,21 @@ def test_cursor_pages_and_filters(api, case, owner):
 
 
 @pytest.mark.django_db
+def test_wrong_content_type_is_415(api, case):
+    is_problem(api.post(f"/cases/{case.pk}/appointments", raw="starts_at=2099-01-01", content_type="text/plain"), 415)
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_case_nested_list_and_the_web_rule_on_a_closed_case_for_edits(api, case, owner):
+    mine = _make(case, owner, days=2)
+    other = factories.make_case(owner, case.counselee)
+    _make(other, owner, days=1)
+    page = api.get(f"/cases/{case.pk}/appointments").json()
+    assert [a["id"] for a in page["items"]] == [mine.pk]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("cursor", ["xyz", "W10", "WyJub3QtYS1kYXRlIiwxXQ"])
 def test_a_bad_cursor_is_422(api, cursor):
     body = is_problem(api.get("/appointments", {"cursor": cursor}), 422)
@@ -94,29 +109,30 @@ def test_a_bad_cursor_is_422(api, cursor):
 
 
 BAD_BODIES = [
-    ({"starts_at": "2099-01-01T09:00:00"}, "body.payload.case_id"),  # missing
-    ({"case_id": "satu", "starts_at": "2099-01-01T09:00:00"}, "body.payload.case_id"),  # wrong type
-    ({"case_id": 1, "starts_at": "besok pagi"}, "body.payload.starts_at"),
-    ({"case_id": 1, "starts_at": "2099-01-01T09:00:00", "duration_minutes": 2}, "body.payload.duration_minutes"),
-    ({"case_id": 1, "starts_at": "2099-01-01T09:00:00", "mode": "telepati"}, "body.payload.mode"),
-    ({"case_id": 1, "starts_at": "2099-01-01T09:00:00", "room": "BK-1"}, "body.payload.room"),  # unknown field
+    ({"duration_minutes": 30}, "body.payload.starts_at"),  # missing
+    ({"starts_at": "besok pagi"}, "body.payload.starts_at"),  # not a date and time
+    ({"starts_at": ["2099-01-01T09:00:00"]}, "body.payload.starts_at"),  # wrong type
+    ({"starts_at": "2099-01-01T09:00:00", "duration_minutes": "lama"}, "body.payload.duration_minutes"),
+    ({"starts_at": "2099-01-01T09:00:00", "duration_minutes": 2}, "body.payload.duration_minutes"),
+    ({"starts_at": "2099-01-01T09:00:00", "mode": "telepati"}, "body.payload.mode"),
+    ({"starts_at": "2099-01-01T09:00:00", "room": "BK-1"}, "body.payload.room"),  # unknown field
+    ({"starts_at": "2099-01-01T09:00:00", "case_id": 1}, "body.payload.case_id"),  # the case is in the path
 ]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("body,field", BAD_BODIES)
 def test_bad_input_names_the_field_and_writes_nothing(api, case, body, field):
-    body = {**body, "case_id": case.pk} if body.get("case_id") == 1 else body
-    problem = is_problem(api.post("/appointments", body), 422)
-    assert field.split(".")[-1] in [e["field"].split(".")[-1] for e in problem["errors"]], problem
+    problem = is_problem(api.post(f"/cases/{case.pk}/appointments", body), 422)
+    assert field in [e["field"] for e in problem["errors"]], problem
     assert not Appointment.objects.exists()
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("raw,status", [("{", 400), ('{"case_id": 1,}', 400), ("[" * 10_000 + "]" * 10_000, 400),
                                         ("null", 422), ('"tekst"', 422)])
-def test_malformed_json_is_a_problem(api, raw, status):
-    is_problem(api.post("/appointments", raw=raw), status)
+def test_malformed_json_is_a_problem(api, case, raw, status):
+    is_problem(api.post(f"/cases/{case.pk}/appointments", raw=raw), status)
     assert not Appointment.objects.exists()
 
 
@@ -134,7 +150,7 @@ def test_patch_refuses_null_and_unknown_fields(api, case, owner):
 def test_closed_case_refuses_a_new_appointment_as_on_the_web(api, case, owner):
     case_services.close_case(case, actor=owner, expected_version=None, closure_reason="ended_by_counselee",
                              override_reason="uji")
-    body = is_problem(api.post("/appointments", {"case_id": case.pk, "starts_at": (
+    body = is_problem(api.post(f"/cases/{case.pk}/appointments", {"starts_at": (
         timezone.now() + dt.timedelta(days=1)).isoformat()}), 422)
     assert body["code"] == "rejected"
     assert not Appointment.objects.exists()
@@ -148,11 +164,11 @@ def test_a_new_appointment_must_be_in_the_future_at_any_hour(owner, case, now):
     with time_machine.travel(moment, tick=False):
         api = Api(bearer(owner))
         past = (moment - dt.timedelta(minutes=6)).isoformat()
-        body = is_problem(api.post("/appointments", {"case_id": case.pk, "starts_at": past}), 422)
+        body = is_problem(api.post(f"/cases/{case.pk}/appointments", {"starts_at": past}), 422)
         assert "future" in body["detail"]
         soon = (moment + dt.timedelta(minutes=1)).isoformat()
-        assert api.post("/appointments", {"case_id": case.pk, "starts_at": soon}).status_code == 201
+        assert api.post(f"/cases/{case.pk}/appointments", {"starts_at": soon}).status_code == 201
         # a naive time is the site's: one minute ago today (WIB), even just after midnight
         naive_past = (moment - dt.timedelta(minutes=10)).replace(tzinfo=None).isoformat()
-        is_problem(api.post("/appointments", {"case_id": case.pk, "starts_at": naive_past}), 422)
+        is_problem(api.post(f"/cases/{case.pk}/appointments", {"starts_at": naive_past}), 422)
     assert Appointment.objects.count() == 1

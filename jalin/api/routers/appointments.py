@@ -15,12 +15,20 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from jalin.audit.services import record
 from jalin.cases import access
 from jalin.cases import services as case_services
 from jalin.cases.models import Appointment
 
-from .res_common import StrictSchema, created, page_of, read_scope, write_scope
+from ..context import audit_read
+from ._res_common import (
+    StrictSchema,
+    audit_cases_read,
+    created,
+    field_problem,
+    page_of,
+    read_scope,
+    write_scope,
+)
 
 router = Router(tags=["appointments"])
 
@@ -44,7 +52,6 @@ class AppointmentPage(Schema):
 
 
 class AppointmentIn(StrictSchema):
-    case_id: int = Field(..., ge=1)
     starts_at: datetime = Field(..., description="ISO 8601; without an offset it is read in the site's time zone.")
     duration_minutes: int = Field(45, ge=5, le=480)
     mode: Mode = "in_person"
@@ -58,12 +65,15 @@ class AppointmentPatch(StrictSchema):
 
 
 class AppointmentFilters(StrictSchema):
-    case_id: int | None = Field(None, ge=1)
     status: Status | None = None
-    starts_after: datetime | None = None
-    starts_before: datetime | None = None
+    starts_after: datetime | None = Field(None, description="From this moment on (inclusive).")
+    starts_before: datetime | None = Field(None, description="Before this moment.")
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
+
+
+class AllAppointmentFilters(AppointmentFilters):
+    case_id: int | None = Field(None, ge=1, description="Only this case (a case you may not read is a 404).")
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -88,38 +98,50 @@ def _get(request, appointment_id: int, *, write: bool = False) -> Appointment:
     return appointment
 
 
-@router.get("/appointments", response=AppointmentPage, auth=read_scope, summary="List appointments")
-def list_appointments(request, filters: Query[AppointmentFilters]):
-    """Appointments of the cases the caller may read, soonest first; `case_id` narrows to one case
-    (a case the caller may not read is a 404)."""
-    qs = Appointment.objects.filter(access.readable_cases_q(request.user, prefix="case__"))
-    if filters.case_id is not None:
-        case = access.get_case_for_user(request.user, filters.case_id)
-        qs = qs.filter(case=case)
+def _page(request, qs, filters: AppointmentFilters) -> dict:
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.starts_after:
         qs = qs.filter(starts_at__gte=_aware(filters.starts_after))
     if filters.starts_before:
         qs = qs.filter(starts_at__lt=_aware(filters.starts_before))
-    items, next_cursor = page_of(qs, order=("starts_at", "id"), cursor=filters.cursor, limit=filters.limit)
-    record("appointment.list", actor=request.user, request=request, count=len(items),
-           case=filters.case_id)
+    items, next_cursor = page_of(qs.select_related("case"), order=("starts_at", "id"), cursor=filters.cursor,
+                                 limit=filters.limit)
+    audit_cases_read(request, items, part="appointments")
     return {"items": [_out(a) for a in items], "next_cursor": next_cursor}
+
+
+@router.get("/appointments", response=AppointmentPage, auth=read_scope, summary="List appointments of all my cases")
+def list_appointments(request, filters: Query[AllAppointmentFilters]):
+    """Appointments of the cases the caller may read (own, shared, under a supervision grant), soonest first."""
+    qs = Appointment.objects.filter(access.readable_cases_q(request.user, prefix="case__"))
+    if filters.case_id is not None:
+        qs = qs.filter(case=access.get_case_for_user(request.user, filters.case_id))
+    return _page(request, qs, filters)
+
+
+@router.get("/cases/{case_id}/appointments", response=AppointmentPage, auth=read_scope,
+            summary="List a case's appointments")
+def list_case_appointments(request, case_id: int, filters: Query[AppointmentFilters]):
+    case = access.get_case_for_user(request.user, case_id)
+    return _page(request, case.appointments.all(), filters)
 
 
 @router.get("/appointments/{appointment_id}", response=AppointmentOut, auth=read_scope, summary="One appointment")
 def get_appointment(request, appointment_id: int):
     appointment = _get(request, appointment_id)
     case = appointment.case
-    record("case.view", actor=request.user, obj=appointment, case_id=case.pk, counselee_id=case.counselee_id,
-           request=request, page="api_appointment")
+    audit_read(request, "case.view", obj=appointment, case_id=case.pk, counselee_id=case.counselee_id,
+               part="appointment")
     return _out(appointment)
 
 
-@router.post("/appointments", response={201: AppointmentOut}, auth=write_scope, summary="Make an appointment")
-def create_appointment(request, response: HttpResponse, payload: AppointmentIn):
-    case = access.get_case_for_user(request.user, payload.case_id, write=True)
+@router.post("/cases/{case_id}/appointments", response={201: AppointmentOut}, auth=write_scope,
+             summary="Make an appointment")
+def create_appointment(request, response: HttpResponse, case_id: int, payload: AppointmentIn):
+    """As the web's appointment form: the case must be open, with consent to processing, the time in the future
+    and 5 to 480 minutes long; in the final stage it ticks the "next appointment" task."""
+    case = access.get_case_for_user(request.user, case_id, write=True)
     appointment = Appointment(case=case, starts_at=_aware(payload.starts_at),
                               duration_minutes=payload.duration_minutes, mode=payload.mode)
     case_services.save_appointment(appointment, actor=request.user, request=request)
@@ -133,8 +155,6 @@ def update_appointment(request, appointment_id: int, payload: AppointmentPatch):
     changes = payload.model_dump(exclude_unset=True)
     for name, value in changes.items():
         if value is None:
-            from .res_common import field_problem
-
             raise field_problem(name, "null")
         setattr(appointment, name, _aware(value) if name == "starts_at" else value)
     case_services.save_appointment(appointment, actor=request.user, request=request)

@@ -17,7 +17,6 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from jalin.audit.services import record
 from jalin.cases import access
 from jalin.measures import services as measure_services
 from jalin.measures.forms import instrument_choices
@@ -29,8 +28,10 @@ from jalin.measures.instruments import (
 )
 from jalin.measures.models import Administration
 
-from .res_common import (
+from ..context import audit_read
+from ._res_common import (
     StrictSchema,
+    audit_cases_read,
     created,
     field_problem,
     page_of,
@@ -81,7 +82,6 @@ class AdministrationPage(Schema):
 
 
 class AdministrationIn(StrictSchema):
-    case_id: int = Field(..., ge=1)
     instrument: str = Field(..., min_length=1, max_length=40, description="Code, e.g. `phq9` (GET /instruments "
                                                                           "of the web lists them).")
     language: Literal["id", "en"] = "id"
@@ -91,11 +91,14 @@ class AdministrationIn(StrictSchema):
 
 
 class MeasureFilters(StrictSchema):
-    case_id: int | None = Field(None, ge=1)
     instrument: str | None = Field(None, max_length=40)
     session_id: int | None = Field(None, ge=1)
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
+
+
+class AllMeasureFilters(MeasureFilters):
+    case_id: int | None = Field(None, ge=1, description="Only this case (a case you may not read is a 404).")
 
 
 def _band(result: dict, lang: str) -> dict | None:
@@ -136,22 +139,33 @@ def _get(request, administration_id: int) -> Administration:
     return administration
 
 
-@router.get("/measures", response=AdministrationPage, auth=read_scope, summary="List measure administrations")
-def list_measures(request, filters: Query[MeasureFilters]):
-    """Administrations in the cases the caller may read, oldest first (as the case page's chart)."""
-    qs = Administration.objects.filter(access.readable_cases_q(request.user, prefix="case__"))
-    if filters.case_id is not None:
-        qs = qs.filter(case=access.get_case_for_user(request.user, filters.case_id))
+def _page(request, qs, filters: MeasureFilters) -> dict:
     if filters.instrument:
         qs = qs.filter(instrument=filters.instrument)
     if filters.session_id is not None:
         qs = qs.filter(session_id=filters.session_id)
-    items, next_cursor = page_of(qs, order=("administered_at", "id"), cursor=filters.cursor, limit=filters.limit)
+    items, next_cursor = page_of(qs.select_related("case"), order=("administered_at", "id"), cursor=filters.cursor,
+                                 limit=filters.limit)
+    audit_cases_read(request, items, part="measures")
     lang = ui_lang()
-    for case_id, counselee_id in sorted({(a.case_id, a.case.counselee_id) for a in items}):
-        record("case.view", actor=request.user, case_id=case_id, counselee_id=counselee_id, request=request,
-               page="api_measures", count=sum(1 for a in items if a.case_id == case_id))
     return {"items": [_out(a, lang) for a in items], "next_cursor": next_cursor}
+
+
+@router.get("/measures", response=AdministrationPage, auth=read_scope,
+            summary="List measure administrations of all my cases")
+def list_measures(request, filters: Query[AllMeasureFilters]):
+    """Administrations in the cases the caller may read, oldest first (as the case page's chart)."""
+    qs = Administration.objects.filter(access.readable_cases_q(request.user, prefix="case__"))
+    if filters.case_id is not None:
+        qs = qs.filter(case=access.get_case_for_user(request.user, filters.case_id))
+    return _page(request, qs, filters)
+
+
+@router.get("/cases/{case_id}/measures", response=AdministrationPage, auth=read_scope,
+            summary="List a case's measure administrations")
+def list_case_measures(request, case_id: int, filters: Query[MeasureFilters]):
+    case = access.get_case_for_user(request.user, case_id)
+    return _page(request, case.administrations.all(), filters)
 
 
 @router.get("/measures/{administration_id}", response=AdministrationDetailOut, auth=read_scope,
@@ -159,8 +173,8 @@ def list_measures(request, filters: Query[MeasureFilters]):
 def get_measure(request, administration_id: int):
     administration = _get(request, administration_id)
     case = administration.case
-    record("case.view", actor=request.user, obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
-           request=request, page="api_measure")
+    audit_read(request, "case.view", obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
+               part="measure")
     return _out(administration, ui_lang(), answers=True)
 
 
@@ -174,15 +188,16 @@ def get_measure_fhir(request, administration_id: int):
     instrument = get_instrument(administration.instrument, administration.language)
     resource = questionnaire_response(instrument, administration.answers, subject_ref=f"Patient/{case.counselee.code}",
                                       authored=administration.administered_at)
-    record("measure.export_fhir", actor=request.user, obj=administration, case_id=case.pk,
-           counselee_id=case.counselee_id, request=request)
+    audit_read(request, "measure.export_fhir", obj=administration, case_id=case.pk, counselee_id=case.counselee_id)
     return HttpResponse(json.dumps(resource, ensure_ascii=False), content_type="application/fhir+json; charset=utf-8")
 
 
-@router.post("/measures", response={201: AdministrationDetailOut}, auth=write_scope, summary="Give a measure")
-def create_measure(request, response: HttpResponse, payload: AdministrationIn):
-    """Score and store one administration, in session (as the web's form); alerts are raised as on the web."""
-    case = access.get_case_for_user(request.user, payload.case_id, write=True)
+@router.post("/cases/{case_id}/measures", response={201: AdministrationDetailOut}, auth=write_scope,
+             summary="Give a measure")
+def create_measure(request, response: HttpResponse, case_id: int, payload: AdministrationIn):
+    """Score and store one administration given in session (as the web's form); alerts are raised as on the web.
+    Wrong or missing answers: 422 naming each item (`answers.<item>`)."""
+    case = access.get_case_for_user(request.user, case_id, write=True)
     if payload.instrument not in {code for code, _label in instrument_choices()}:
         raise field_problem("instrument", "choice", lang=ui_lang(),
                             choices=", ".join(code for code, _label in instrument_choices()))

@@ -22,7 +22,7 @@ from jalin.cases import access as case_access
 from jalin.practice import access, services
 from jalin.practice.models import Review, ReviewComment, Strategy
 
-from .res_common import StrictSchema, created, field_problem, page_of, read_scope, write_scope
+from ._res_common import StrictSchema, created, field_problem, page_of, read_scope, write_scope
 
 router = Router(tags=["reviews"])
 

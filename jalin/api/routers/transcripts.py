@@ -24,7 +24,7 @@ from jalin.practice import access, services
 from jalin.practice.models import AnalysisJob
 from jalin.practice.views import job_message
 
-from .res_common import StrictSchema, accepted, problem, transcripts_read, transcripts_write, ui_lang
+from ._res_common import StrictSchema, accepted, problem, transcripts_read, transcripts_write, ui_lang
 
 router = Router(tags=["transcripts"])
 

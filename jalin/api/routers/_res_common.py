@@ -73,6 +73,19 @@ def accepted(request, response, body: dict, tail: str):
     return _status(202, body)
 
 
+def audit_cases_read(request, items, *, part: str) -> None:
+    """A list shows records of several cases: one ``case.view`` per case (as the case page records it),
+    none for an empty page."""
+    from ..context import audit_read
+
+    cases: dict[int, tuple[int, int]] = {}
+    for item in items:
+        seen = cases.get(item.case_id, (item.case.counselee_id, 0))
+        cases[item.case_id] = (seen[0], seen[1] + 1)
+    for case_id, (counselee_id, count) in sorted(cases.items()):
+        audit_read(request, "case.view", case_id=case_id, counselee_id=counselee_id, part=part, count=count)
+
+
 # --- cursor pages --------------------------------------------------------------------------------
 
 def _encode(values: list) -> str:
@@ -122,5 +135,5 @@ def page_of(qs, *, order: tuple[str, str], cursor: str | None, limit: int):
     return items, _encode([getattr(last, first.lstrip("-")), getattr(last, second.lstrip("-"))])
 
 
-__all__ = ["StrictSchema", "accepted", "created", "field_problem", "page_of",
+__all__ = ["StrictSchema", "accepted", "audit_cases_read", "created", "field_problem", "page_of",
            "problem", "read_scope", "transcripts_read", "transcripts_write", "ui_lang", "write_scope"]
