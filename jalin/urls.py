@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found, name="api_not_found"),
     path("", include("jalin.accounts.urls")),
+    path("", include("jalin.api.web_urls")),
     path("", include("jalin.cases.urls")),
     path("", include("jalin.measures.urls")),
     path("", include("jalin.privacy.urls")),

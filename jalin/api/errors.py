@@ -120,8 +120,16 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+BODY_PARAMETER = "data"  # routes name their body parameter ``data``: errors say body.name, not body.data.name
+
+
 def _field(loc) -> str:
-    return ".".join(str(part) for part in loc) if isinstance(loc, (list, tuple)) else str(loc)
+    if not isinstance(loc, (list, tuple)):
+        return str(loc)
+    parts = [str(part) for part in loc]
+    if len(parts) >= 2 and parts[0] == "body" and parts[1] == BODY_PARAMETER:
+        parts.pop(1)
+    return ".".join(parts)
 
 
 def validation_errors(errors) -> list[dict]:

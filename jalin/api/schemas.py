@@ -17,3 +17,10 @@ class Page[T](Schema):
 
     items: list[T]
     next_cursor: str | None = Field(None, description="Opaque cursor of the next page; null on the last page.")
+
+
+class PageParams(Schema):
+    """Query parameters of every list: ``def view(request, page: Query[PageParams])``."""
+
+    cursor: str | None = Field(None, description="next_cursor of the previous page")
+    limit: int | None = Field(None, ge=1, le=200, description="items per page (default 50)")
