@@ -216,3 +216,13 @@ def test_web_and_api_upload_write_the_same_records_and_audit_events(client, owne
     assert all(e.detail["api_token"] for e in api_events)
     run_pending()
     assert _records(web_session) == _records(api_session)
+
+
+@pytest.mark.django_db
+def test_refusals_speak_indonesian_by_default(owner, consented):
+    api = Api(bearer(owner), lang="id")
+    body = is_problem(api.upload(f"/sessions/{consented.pk}/transcripts", _file("sesi.pdf", b"%PDF", "application/pdf")),
+                      415)
+    assert "Jenis berkas ini tidak dapat dibaca sebagai transkrip" in body["errors"][0]["message"]
+    body = is_problem(api.upload(f"/sessions/{consented.pk}/transcripts", {}), 422)
+    assert "Pilih berkas" in body["errors"][0]["message"]
