@@ -102,7 +102,16 @@ def test_case_nested_list_and_the_web_rule_on_a_closed_case_for_edits(api, case,
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("cursor", ["xyz", "W10", "WyJub3QtYS1kYXRlIiwxXQ"])
+def test_out_of_range_filters_are_422_not_a_database_error(api, case):
+    body = is_problem(api.get(f"/cases/{case.pk}/appointments", {"starts_after": "0363-01-25T22:15:56+17:47"}),
+                      422)
+    assert body["errors"][0]["field"] == "query.starts_after"
+    assert "1900" in body["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cursor", ["xyz", "W10", "WyJub3QtYS1kYXRlIiwxXQ", "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwxXQ",
+                                    "WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwxMDAwMDAwMDAwMDAwMDAwMDAwMDAwXQ"])
 def test_a_bad_cursor_is_422(api, cursor):
     body = is_problem(api.get("/appointments", {"cursor": cursor}), 422)
     assert body["errors"][0]["field"] == "query.cursor"
@@ -117,6 +126,8 @@ BAD_BODIES = [
     ({"starts_at": "2099-01-01T09:00:00", "mode": "telepati"}, "body.payload.mode"),
     ({"starts_at": "2099-01-01T09:00:00", "room": "BK-1"}, "body.payload.room"),  # unknown field
     ({"starts_at": "2099-01-01T09:00:00", "case_id": 1}, "body.payload.case_id"),  # the case is in the path
+    ({"starts_at": "5447-11-30T16:58:24+23:40"}, "body.payload.starts_at"),  # found by schemathesis on PostgreSQL
+    ({"starts_at": "0363-01-25T22:15:56+05:00"}, "body.payload.starts_at"),
 ]
 
 

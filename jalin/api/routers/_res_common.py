@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from pydantic import AfterValidator
 
 from ..auth import TokenAuth
 from ..errors import ApiProblem
@@ -20,6 +23,23 @@ write_scope = TokenAuth("write")
 transcripts_read = TokenAuth("read", "transcripts")
 transcripts_write = TokenAuth("write", "transcripts")
 
+
+def _moment(value: datetime) -> datetime:
+    """A date and time the database can store everywhere: a naive one is the site's local time; the offset at
+    most ±14 hours (as real time zones), the year 1900–2200. Normalised to UTC."""
+    from pydantic_core import PydanticCustomError
+
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    offset = value.utcoffset() or timedelta(0)
+    if abs(offset) > timedelta(hours=14) or not 1900 <= value.year <= 2200:
+        raise PydanticCustomError("datetime_range", str(_(
+            "Must be a date and time between the years 1900 and 2200, with a time zone offset of at most 14 "
+            "hours.")))
+    return value.astimezone(UTC)
+
+
+Moment = Annotated[datetime, AfterValidator(_moment)]
 
 StrictSchema = InputSchema  # an input: an unknown field is a 422 naming it, never silently dropped
 
@@ -105,7 +125,9 @@ def _decode(cursor: str, order: tuple[str, ...]) -> list:
     for value, key in zip(values, order, strict=True):
         if key.lstrip("-").endswith("_at"):
             value = parse_datetime(value) if isinstance(value, str) else None
-        elif not isinstance(value, int) or isinstance(value, bool):
+            if value is not None and (timezone.is_naive(value) or not 1900 <= value.year <= 2200):
+                value = None
+        elif not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
             value = None
         if value is None:
             raise problem(422, errors=[{"field": "query.cursor", "message": _(
@@ -135,5 +157,5 @@ def page_of(qs, *, order: tuple[str, str], cursor: str | None, limit: int):
     return items, _encode([getattr(last, first.lstrip("-")), getattr(last, second.lstrip("-"))])
 
 
-__all__ = ["StrictSchema", "accepted", "audit_cases_read", "created", "field_problem", "page_of",
+__all__ = ["Moment", "StrictSchema", "accepted", "audit_cases_read", "created", "field_problem", "page_of",
            "problem", "read_scope", "transcripts_read", "transcripts_write", "ui_lang", "write_scope"]

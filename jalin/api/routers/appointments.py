@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Literal
 
 from django.http import Http404, HttpResponse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from jalin.cases import access
@@ -21,6 +20,7 @@ from jalin.cases.models import Appointment
 
 from ..context import audit_read
 from ._res_common import (
+    Moment,
     StrictSchema,
     audit_cases_read,
     created,
@@ -52,13 +52,13 @@ class AppointmentPage(Schema):
 
 
 class AppointmentIn(StrictSchema):
-    starts_at: datetime = Field(..., description="ISO 8601; without an offset it is read in the site's time zone.")
+    starts_at: Moment = Field(..., description="ISO 8601; without an offset it is read in the site's time zone.")
     duration_minutes: int = Field(45, ge=5, le=480)
     mode: Mode = "in_person"
 
 
 class AppointmentPatch(StrictSchema):
-    starts_at: datetime | None = None
+    starts_at: Moment | None = None
     duration_minutes: int | None = Field(None, ge=5, le=480)
     mode: Mode | None = None
     status: Status | None = None
@@ -66,20 +66,14 @@ class AppointmentPatch(StrictSchema):
 
 class AppointmentFilters(StrictSchema):
     status: Status | None = None
-    starts_after: datetime | None = Field(None, description="From this moment on (inclusive).")
-    starts_before: datetime | None = Field(None, description="Before this moment.")
+    starts_after: Moment | None = Field(None, description="From this moment on (inclusive).")
+    starts_before: Moment | None = Field(None, description="Before this moment.")
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
 
 
 class AllAppointmentFilters(AppointmentFilters):
     case_id: int | None = Field(None, ge=1, description="Only this case (a case you may not read is a 404).")
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value)
-    return value
 
 
 def _out(appointment: Appointment) -> dict:
@@ -102,9 +96,9 @@ def _page(request, qs, filters: AppointmentFilters) -> dict:
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.starts_after:
-        qs = qs.filter(starts_at__gte=_aware(filters.starts_after))
+        qs = qs.filter(starts_at__gte=filters.starts_after)
     if filters.starts_before:
-        qs = qs.filter(starts_at__lt=_aware(filters.starts_before))
+        qs = qs.filter(starts_at__lt=filters.starts_before)
     items, next_cursor = page_of(qs.select_related("case"), order=("starts_at", "id"), cursor=filters.cursor,
                                  limit=filters.limit)
     audit_cases_read(request, items, part="appointments")
@@ -142,7 +136,7 @@ def create_appointment(request, response: HttpResponse, case_id: int, payload: A
     """As the web's appointment form: the case must be open, with consent to processing, the time in the future
     and 5 to 480 minutes long; in the final stage it ticks the "next appointment" task."""
     case = access.get_case_for_user(request.user, case_id, write=True)
-    appointment = Appointment(case=case, starts_at=_aware(payload.starts_at),
+    appointment = Appointment(case=case, starts_at=payload.starts_at,
                               duration_minutes=payload.duration_minutes, mode=payload.mode)
     case_services.save_appointment(appointment, actor=request.user, request=request)
     return created(request, response, _out(appointment), f"appointments/{appointment.pk}")
@@ -156,7 +150,7 @@ def update_appointment(request, appointment_id: int, payload: AppointmentPatch):
     for name, value in changes.items():
         if value is None:
             raise field_problem(name, "null")
-        setattr(appointment, name, _aware(value) if name == "starts_at" else value)
+        setattr(appointment, name, value)
     case_services.save_appointment(appointment, actor=request.user, request=request)
     return _out(appointment)
 

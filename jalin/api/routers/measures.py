@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import Http404, HttpResponse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from jalin.cases import access
@@ -30,6 +29,7 @@ from jalin.measures.models import Administration
 
 from ..context import audit_read
 from ._res_common import (
+    Moment,
     StrictSchema,
     audit_cases_read,
     created,
@@ -87,7 +87,7 @@ class AdministrationIn(StrictSchema):
     language: Literal["id", "en"] = "id"
     answers: dict[str, int | str] = Field(..., description="Item id → answer value, as the instrument defines.")
     session_id: int | None = Field(None, ge=1)
-    administered_at: datetime | None = Field(None, description="Defaults to now; never in the future.")
+    administered_at: Moment | None = Field(None, description="Defaults to now; never in the future.")
 
 
 class MeasureFilters(StrictSchema):
@@ -207,8 +207,6 @@ def create_measure(request, response: HttpResponse, case_id: int, payload: Admin
         if session is None:
             raise field_problem("session_id", "not_in_case", lang=ui_lang())
     administered_at = payload.administered_at
-    if administered_at is not None and timezone.is_naive(administered_at):
-        administered_at = timezone.make_aware(administered_at)
     try:
         administration = measure_services.record_administration(
             case, instrument_code=payload.instrument, lang=payload.language, answers=payload.answers,
