@@ -29,8 +29,8 @@ class ApiToken(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        # Used as the rate-limit key (ninja's AuthRateThrottle): the id only, never the secret.
-        return f"api-token:{self.pk}"
+        # Used as the rate-limit key (ninja's AuthRateThrottle): id and public prefix, never the secret.
+        return f"api-token:{self.pk}:{self.prefix}"
 
     @property
     def is_active(self) -> bool:

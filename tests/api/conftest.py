@@ -10,6 +10,16 @@ from django.test import Client
 from jalin.api import tokens
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit_counts():
+    """Rate-limit counts live in the (local-memory) cache: none carried from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def make_token(user, *, scopes=("read", "write"), days=30, name="uji"):
     """A fresh token through the service; returns (ApiToken, secret string)."""
     new = tokens.create_token(actor=user, name=name, scopes=list(scopes), days=days)

@@ -10,8 +10,9 @@ codes in the order of ``ROLES`` (anonymous has no token: 401). ``test_matrix_cov
 an operation in the OpenAPI document has no row in any of these modules. ``check_route`` asks as every
 role (each with its own token, scopes read+write+transcripts) and asserts: the codes; every 404 body of
 the route is byte-identical (missing and not-yours look the same); every 2xx GET of counselee data and
-every 404 on a case-bound path writes an audit event; every audit event the request wrote carries
-``api_token`` = the token's id.
+every 404 on a case-bound path writes an audit event; a refused write writes nothing else; every audit
+event the request wrote carries ``api_token`` = the token's id. Path placeholders: see ``path_ids``
+(``{task}`` is a checklist task the counselor ticks by hand).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def path_ids(world: World) -> dict[str, int]:
         "action_step_id": world.step.pk,
         "grant_id": world.grant.pk,
     }
+    from jalin.analysis.taxonomy import taxonomy
+    from jalin.cases.services import RECORD_TASKS
+
+    ids["task"] = next(t for t in taxonomy().tasks if t not in RECORD_TASKS)  # one the counselor ticks
     for name in ("transcript", "job", "review"):
         obj = getattr(world, name, None)
         ids[f"{name}_id"] = obj.pk if obj is not None else 0
@@ -95,6 +100,9 @@ def check_route(method: str, template: str, spec: str, *, body: Callable | None 
         for event in events:
             assert event.detail.get("api_token") == str(client.token.pk), \
                 f"{method} {template} as {role}: audit event {event.action} without the token id"
+        if method != "GET" and response.status_code >= 400:
+            assert {e.action for e in events} <= {"access.not_found"}, \
+                f"{method} {template} as {role}: refused, yet wrote {[e.action for e in events]}"
         if method == "GET" and 200 <= response.status_code < 300 and not no_counselee_data:
             assert events, f"GET {template} as {role}: a read without an audit event"
         if response.status_code == 404 and case_bound:

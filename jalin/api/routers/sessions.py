@@ -20,6 +20,9 @@ from ..schemas import InputSchema, Page, PageParams
 
 router = Router(tags=["sessions"])
 
+# Wall-clock times are local (JALIN_TIME_ZONE), without an offset: JSON Schema's "time" format needs one.
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
 StageCode = Literal[stages.STAGES]
 Mode = Literal[tuple(CounselingSession.Mode.values)]
 StepOwner = Literal[tuple(ActionStep.Owner.values)]
@@ -31,7 +34,7 @@ class SessionOut(Schema):
     case_id: int
     number: int
     date: dt.date
-    start_time: dt.time
+    start_time: str = Field(pattern=TIME_PATTERN, description="local time, HH:MM")
     duration_minutes: int
     mode: str
     stage_reached: str
@@ -45,10 +48,14 @@ class SessionOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @staticmethod
+    def resolve_start_time(obj) -> str:
+        return obj.start_time.strftime("%H:%M")
+
 
 class SessionIn(InputSchema):
     date: dt.date | None = Field(None, description="default: today; never in the future")
-    start_time: dt.time
+    start_time: str = Field(pattern=TIME_PATTERN, description="local time, HH:MM")
     duration_minutes: int = 45
     mode: Mode = "in_person"
     stage_reached: StageCode | None = Field(None, description="default: the case's stage")
@@ -63,7 +70,7 @@ class SessionIn(InputSchema):
 class SessionPatch(InputSchema):
     expected_version: int | None = None
     date: dt.date | None = None
-    start_time: dt.time | None = None
+    start_time: str | None = Field(None, pattern=TIME_PATTERN)
     duration_minutes: int | None = None
     mode: Mode | None = None
     stage_reached: StageCode | None = None
