@@ -84,14 +84,14 @@ def test_submit_only_to_an_assigned_supervisor(world, org):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path,body,field", [
-    ("comments", {"text": ""}, "body.payload.text"),
-    ("comments", {"text": "x", "utterance": 0}, "body.payload.utterance"),
+    ("comments", {"text": ""}, "body.text"),
+    ("comments", {"text": "x", "utterance": 0}, "body.utterance"),
     ("comments", {"text": "x", "utterance": 5}, "body"),  # no transcript: no utterance 5 (the service says so)
-    ("ratings", {"ratings": {"attending": {"score": 6}}}, "body.payload.ratings.attending.score"),
-    ("ratings", {"ratings": {"kindness": {"score": 3}}}, "body.payload.ratings.kindness.[key]"),
-    ("decision", {"decision": "approved", "minutes": 5}, "body.payload.decision"),
-    ("decision", {"decision": "returned", "minutes": 601}, "body.payload.minutes"),
-    ("decision", {"decision": "returned", "minutes": "lima"}, "body.payload.minutes"),
+    ("ratings", {"ratings": {"attending": {"score": 6}}}, "body.ratings.attending.score"),
+    ("ratings", {"ratings": {"kindness": {"score": 3}}}, "body.ratings.kindness.[key]"),
+    ("decision", {"decision": "approved", "minutes": 5}, "body.decision"),
+    ("decision", {"decision": "returned", "minutes": 601}, "body.minutes"),
+    ("decision", {"decision": "returned", "minutes": "lima"}, "body.minutes"),
 ])
 def test_bad_review_input_names_the_field(world, supervisor, path, body, field):
     review = _submit(world, supervisor)

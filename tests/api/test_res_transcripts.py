@@ -164,7 +164,7 @@ def test_speaker_roles_confirmation_requeues(api, consented, owner):
     # refused: an unknown role names the field
     body = is_problem(api.post(f"/transcripts/{transcript_id}/speakers",
                                {"roles": {"Bu Sari": "teacher"}}), 422)
-    assert body["errors"][0]["field"].startswith("body.payload.roles"), body
+    assert body["errors"][0]["field"].startswith("body.roles"), body
     jobs_before = AnalysisJob.objects.filter(transcript_id=transcript_id).count()
     good = {"Bu Sari": "counselor", "Rara": "counselee", "Ibu Rara": "other"}
     response = api.post(f"/transcripts/{transcript_id}/speakers", {"roles": good})

@@ -59,6 +59,21 @@ def problem(status: int, detail="", *, errors: list | None = None, **extra) -> A
     return ApiProblem(_STATUS_CODES[status], detail, errors=errors, status=status, **extra)
 
 
+def web_form(form_class, data: dict, *, rename: dict[str, str] | None = None, **kwargs):
+    """The web's form for ``data`` (``jalin.api.formdata.validated_form``: one set of rules); ``rename`` maps the
+    form's field names to the API's in the problem (``{"supervisor": "supervisor_id"}``)."""
+    from ..formdata import validated_form
+
+    try:
+        return validated_form(form_class, data, **kwargs)
+    except ApiProblem as problem:
+        for error in problem.errors or []:
+            name = error["field"].removeprefix("body.")
+            if name in (rename or {}):
+                error["field"] = f"body.{rename[name]}"
+        raise
+
+
 def _field_messages() -> dict:
     return {
         "null": _("This field cannot be empty."),
@@ -157,5 +172,19 @@ def page_of(qs, *, order: tuple[str, str], cursor: str | None, limit: int):
     return items, _encode([getattr(last, first.lstrip("-")), getattr(last, second.lstrip("-"))])
 
 
-__all__ = ["Moment", "StrictSchema", "accepted", "audit_cases_read", "created", "field_problem", "page_of",
-           "problem", "read_scope", "transcripts_read", "transcripts_write", "ui_lang", "write_scope"]
+__all__ = [
+    "Moment",
+    "StrictSchema",
+    "accepted",
+    "audit_cases_read",
+    "created",
+    "field_problem",
+    "page_of",
+    "problem",
+    "read_scope",
+    "transcripts_read",
+    "transcripts_write",
+    "ui_lang",
+    "web_form",
+    "write_scope",
+]

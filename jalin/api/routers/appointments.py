@@ -16,15 +16,16 @@ from ninja import Field, Query, Router, Schema
 
 from jalin.cases import access
 from jalin.cases import services as case_services
+from jalin.cases.forms import AppointmentForm
 from jalin.cases.models import Appointment
 
 from ..context import audit_read
+from ..formdata import validated_form
 from ._res_common import (
     Moment,
     StrictSchema,
     audit_cases_read,
     created,
-    field_problem,
     page_of,
     read_scope,
     write_scope,
@@ -55,6 +56,7 @@ class AppointmentIn(StrictSchema):
     starts_at: Moment = Field(..., description="ISO 8601; without an offset it is read in the site's time zone.")
     duration_minutes: int = Field(45, ge=5, le=480)
     mode: Mode = "in_person"
+    status: Status = "scheduled"
 
 
 class AppointmentPatch(StrictSchema):
@@ -132,34 +134,31 @@ def get_appointment(request, appointment_id: int):
 
 @router.post("/cases/{case_id}/appointments", response={201: AppointmentOut}, auth=write_scope,
              summary="Make an appointment")
-def create_appointment(request, response: HttpResponse, case_id: int, payload: AppointmentIn):
+def create_appointment(request, response: HttpResponse, case_id: int, data: AppointmentIn):
     """As the web's appointment form: the case must be open, with consent to processing, the time in the future
     and 5 to 480 minutes long; in the final stage it ticks the "next appointment" task."""
     case = access.get_case_for_user(request.user, case_id, write=True)
-    appointment = Appointment(case=case, starts_at=payload.starts_at,
-                              duration_minutes=payload.duration_minutes, mode=payload.mode)
-    case_services.save_appointment(appointment, actor=request.user, request=request)
+    form = validated_form(AppointmentForm, data.model_dump(), instance=Appointment(case=case))
+    appointment = case_services.save_appointment(form.instance, actor=request.user, request=request)
     return created(request, response, _out(appointment), f"appointments/{appointment.pk}")
 
 
 @router.patch("/appointments/{appointment_id}", response=AppointmentOut, auth=write_scope,
               summary="Change an appointment (time, duration, mode, status)")
-def update_appointment(request, appointment_id: int, payload: AppointmentPatch):
+def update_appointment(request, appointment_id: int, data: AppointmentPatch):
+    """Fields left out keep their value; the web's appointment form checks the result, its save writes it."""
     appointment = _get(request, appointment_id, write=True)
-    changes = payload.model_dump(exclude_unset=True)
-    for name, value in changes.items():
-        if value is None:
-            raise field_problem(name, "null")
-        setattr(appointment, name, value)
-    case_services.save_appointment(appointment, actor=request.user, request=request)
-    return _out(appointment)
+    form = validated_form(AppointmentForm, data.model_dump(exclude_unset=True), instance=appointment, partial=True)
+    case_services.save_appointment(form.instance, actor=request.user, request=request)
+    return _out(form.instance)
 
 
 @router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut, auth=write_scope,
              summary="Cancel an appointment")
 def cancel_appointment(request, appointment_id: int):
-    """The web cancels by setting the status to "cancelled" on the appointment form: the same save."""
+    """The web cancels by setting the status to "cancelled" on the appointment form: the same form, the same save."""
     appointment = _get(request, appointment_id, write=True)
-    appointment.status = Appointment.Status.CANCELLED
-    case_services.save_appointment(appointment, actor=request.user, request=request)
-    return _out(appointment)
+    form = validated_form(AppointmentForm, {"status": Appointment.Status.CANCELLED}, instance=appointment,
+                          partial=True)
+    case_services.save_appointment(form.instance, actor=request.user, request=request)
+    return _out(form.instance)

@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema
 
 from jalin.cases import access
 from jalin.measures import services as measure_services
-from jalin.measures.forms import instrument_choices
+from jalin.measures.forms import ChooseInstrumentForm, InstrumentForm
 from jalin.measures.instruments import (
     AnswerError,
     UnknownInstrumentError,
@@ -38,6 +38,7 @@ from ._res_common import (
     problem,
     read_scope,
     ui_lang,
+    web_form,
     write_scope,
 )
 
@@ -194,27 +195,37 @@ def get_measure_fhir(request, administration_id: int):
 
 @router.post("/cases/{case_id}/measures", response={201: AdministrationDetailOut}, auth=write_scope,
              summary="Give a measure")
-def create_measure(request, response: HttpResponse, case_id: int, payload: AdministrationIn):
-    """Score and store one administration given in session (as the web's form); alerts are raised as on the web.
-    Wrong or missing answers: 422 naming each item (`answers.<item>`)."""
+def create_measure(request, response: HttpResponse, case_id: int, data: AdministrationIn):
+    """Score and store one administration given in session, checked by the web's forms (the instrument chooser,
+    then the instrument's own form) and stored by the web's service: scores, bands and alerts as on the web.
+    Wrong or missing answers: 422 naming each item (`body.answers.<item>`)."""
     case = access.get_case_for_user(request.user, case_id, write=True)
-    if payload.instrument not in {code for code, _label in instrument_choices()}:
-        raise field_problem("instrument", "choice", lang=ui_lang(),
-                            choices=", ".join(code for code, _label in instrument_choices()))
+    chosen = web_form(ChooseInstrumentForm, {"instrument": data.instrument, "language": data.language}).cleaned_data
+    instrument = get_instrument(chosen["instrument"], chosen["language"])
+    items = {item.id for item in instrument.items}
+    unknown = sorted(set(data.answers) - items)
+    if unknown:
+        raise problem(422, errors=[{"field": f"body.answers.{key}"[:80], "message": _unknown_item()}
+                                   for key in unknown])
+    form = web_form(InstrumentForm, {f"item_{key}": value for key, value in data.answers.items()},
+                    rename={f"item_{item}": f"answers.{item}" for item in items}, instrument=instrument)
     session = None
-    if payload.session_id is not None:
-        session = case.sessions.filter(pk=payload.session_id).first()
+    if data.session_id is not None:
+        session = case.sessions.filter(pk=data.session_id).first()
         if session is None:
-            raise field_problem("session_id", "not_in_case", lang=ui_lang())
-    administered_at = payload.administered_at
+            raise field_problem("session_id", "not_in_case")
     try:
         administration = measure_services.record_administration(
-            case, instrument_code=payload.instrument, lang=payload.language, answers=payload.answers,
-            actor=request.user, session=session, request=request, administered_at=administered_at)
+            case, instrument_code=instrument.code, lang=chosen["language"], answers=form.answers(),
+            actor=request.user, session=session, request=request, administered_at=data.administered_at)
     except AnswerError as exc:
         lang = ui_lang()
-        raise problem(422, errors=[{"field": f"answers.{p.item}" if p.item else "answers", "message": p.text(lang)}
-                                   for p in exc.problems]) from None
-    except UnknownInstrumentError as exc:
-        raise problem(422, errors=[{"field": "instrument", "message": exc.message(ui_lang())}]) from None
+        raise problem(422, errors=[{"field": f"body.answers.{p.item}" if p.item else "body.answers",
+                                    "message": p.text(lang)} for p in exc.problems]) from None
     return created(request, response, _out(administration, ui_lang(), answers=True), f"measures/{administration.pk}")
+
+
+def _unknown_item() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("This instrument has no item with this number.")

@@ -20,9 +20,10 @@ from ninja import Field, Query, Router, Schema
 from jalin.audit.services import record
 from jalin.cases import access as case_access
 from jalin.practice import access, services
-from jalin.practice.models import Review, ReviewComment, Strategy
+from jalin.practice.forms import CommentForm, DecisionForm, RatingForm, SubmitReviewForm
+from jalin.practice.models import Review, ReviewComment
 
-from ._res_common import StrictSchema, created, field_problem, page_of, read_scope, write_scope
+from ._res_common import StrictSchema, created, page_of, read_scope, web_form, write_scope
 
 router = Router(tags=["reviews"])
 
@@ -163,28 +164,28 @@ def get_review(request, review_id: int):
 
 @router.post("/sessions/{session_id}/reviews", response={201: ReviewDetailOut}, auth=write_scope,
              summary="Submit a session for review")
-def submit_review(request, response: HttpResponse, session_id: int, payload: SubmitIn):
+def submit_review(request, response: HttpResponse, session_id: int, data: SubmitIn):
     """The handling counselor submits the session to one of their supervisors, who gets read-only access to
     the case for 30 days (as on the web)."""
     session = case_access.get_session_for_user(request.user, session_id, write=True)
     if session.case.counselor_id != request.user.pk:
         raise Http404
-    supervisor = get_user_model().objects.filter(
-        pk=payload.supervisor_id,
-        pk__in=services.supervisors_of(request.user).values("supervisor_id")).first()
-    if supervisor is None:
-        raise field_problem("supervisor_id", "not_your_supervisor")
-    review = services.submit_for_review(session, actor=request.user, supervisor=supervisor, note=payload.note,
-                                        request=request)
+    supervisors = get_user_model().objects.filter(
+        pk__in=services.supervisors_of(request.user).values("supervisor_id"))
+    form = web_form(SubmitReviewForm, {"supervisor": data.supervisor_id, "note": data.note},
+                    rename={"supervisor": "supervisor_id"}, supervisors=supervisors)
+    review = services.submit_for_review(session, actor=request.user, supervisor=form.cleaned_data["supervisor"],
+                                        note=form.cleaned_data["note"], request=request)
     return created(request, response, _detail(review), f"reviews/{review.pk}")
 
 
 @router.post("/reviews/{review_id}/comments", response={201: CommentOut}, auth=write_scope,
              summary="Comment on the session or one utterance (the reviewing supervisor)")
-def add_comment(request, response: HttpResponse, review_id: int, payload: CommentIn):
+def add_comment(request, response: HttpResponse, review_id: int, data: CommentIn):
     review = _for_supervisor(request, review_id)
-    comment: ReviewComment = services.add_comment(review, actor=request.user, text=payload.text,
-                                                  utterance=payload.utterance, request=request)
+    cleaned = web_form(CommentForm, data.model_dump()).cleaned_data
+    comment: ReviewComment = services.add_comment(review, actor=request.user, text=cleaned["text"],
+                                                  utterance=cleaned["utterance"], request=request)
     return created(request, response, {"id": comment.pk, "utterance": comment.utterance, "text": comment.text,
                              "author_id": comment.author_id, "created_at": comment.created_at},
                    f"reviews/{review.pk}")
@@ -192,20 +193,26 @@ def add_comment(request, response: HttpResponse, review_id: int, payload: Commen
 
 @router.put("/reviews/{review_id}/ratings", response=ReviewDetailOut, auth=write_scope,
             summary="Rate the relationship strategies 1–5 (the reviewing supervisor)")
-def rate(request, review_id: int, payload: RatingsIn):
+def rate(request, review_id: int, data: RatingsIn):
     review = _for_supervisor(request, review_id)
-    ratings = {strategy: (rating.score, rating.note) for strategy, rating in payload.ratings.items()}
-    services.rate_session(review, actor=request.user, ratings=ratings, request=request)
+    fields, rename = {}, {}
+    for strategy, rating in data.ratings.items():
+        fields[f"score_{strategy}"], fields[f"note_{strategy}"] = rating.score, rating.note
+        rename[f"score_{strategy}"] = f"ratings.{strategy}.score"
+        rename[f"note_{strategy}"] = f"ratings.{strategy}.note"
+    form = web_form(RatingForm, fields, rename=rename)
+    services.rate_session(review, actor=request.user, ratings=form.ratings(), request=request)
     return _detail(review)
 
 
 @router.post("/reviews/{review_id}/decision", response=ReviewDetailOut, auth=write_scope,
              summary="Return to the trainee or sign off (the reviewing supervisor)")
-def decide(request, review_id: int, payload: DecisionIn):
+def decide(request, review_id: int, data: DecisionIn):
     review = _for_supervisor(request, review_id)
-    services.decide_review(review, actor=request.user, decision=payload.decision, minutes=payload.minutes,
-                           note=payload.note, request=request)
+    cleaned = web_form(DecisionForm, data.model_dump()).cleaned_data
+    services.decide_review(review, actor=request.user, decision=cleaned["decision"], minutes=cleaned["minutes"],
+                           note=cleaned["note"], request=request)
     return _detail(review)
 
 
-__all__ = ["Strategy", "router"]
+__all__ = ["router"]

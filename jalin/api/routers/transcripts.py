@@ -183,9 +183,9 @@ def get_transcript(request, transcript_id: int):
 
 @router.post("/transcripts/{transcript_id}/speakers", response={202: JobOut}, auth=transcripts_write,
              summary="Confirm or swap the speakers' roles (analyses again)")
-def confirm_speakers(request, response: HttpResponse, transcript_id: int, payload: SpeakerRolesIn):
+def confirm_speakers(request, response: HttpResponse, transcript_id: int, data: SpeakerRolesIn):
     transcript = access.get_transcript_for_user(request.user, transcript_id, write=True)
-    job = services.confirm_speaker_roles(transcript, dict(payload.roles), actor=request.user, lang=ui_lang(),
+    job = services.confirm_speaker_roles(transcript, dict(data.roles), actor=request.user, lang=ui_lang(),
                                          request=request)
     return accepted(request, response, _job_out(job), f"analysis-jobs/{job.pk}")
 
