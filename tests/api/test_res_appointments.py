@@ -87,6 +87,13 @@ def test_cursor_pages_and_filters(api, case, owner):
 
 
 @pytest.mark.django_db
+def test_an_unknown_filter_is_refused_not_ignored(api, case, owner):
+    _make(case, owner, days=1)
+    body = is_problem(api.get("/appointments", {"stauts": "cancelled"}), 422)
+    assert [e["field"] for e in body["errors"]] == ["query.stauts"]
+
+
+@pytest.mark.django_db
 def test_wrong_content_type_is_415(api, case):
     is_problem(api.post(f"/cases/{case.pk}/appointments", raw="starts_at=2099-01-01", content_type="text/plain"), 415)
     assert not Appointment.objects.exists()
@@ -107,6 +114,9 @@ def test_out_of_range_filters_are_422_not_a_database_error(api, case):
                       422)
     assert body["errors"][0]["field"] == "query.starts_after"
     assert "1900" in body["errors"][0]["message"]
+    for not_a_time in ("0.5", "1733299200", "besok"):  # Pydantic alone would read a number as a Unix time
+        body = is_problem(api.get("/appointments", {"starts_before": not_a_time}), 422)
+        assert body["errors"][0]["field"] == "query.starts_before"
 
 
 @pytest.mark.django_db

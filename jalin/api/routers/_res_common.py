@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from ..auth import TokenAuth
 from ..errors import ApiProblem
@@ -39,7 +40,19 @@ def _moment(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-Moment = Annotated[datetime, AfterValidator(_moment)]
+_ISO_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_only(value):
+    """ISO 8601 text or a datetime; never a number (Pydantic would read ``0.5`` as seconds since 1970)."""
+    from pydantic_core import PydanticCustomError
+
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE_TIME.match(value)):
+        return value
+    raise PydanticCustomError("datetime_parsing", str(_("Must be a date and time (ISO 8601).")))
+
+
+Moment = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_moment)]
 
 StrictSchema = InputSchema  # an input: an unknown field is a 422 naming it, never silently dropped
 
@@ -72,6 +85,16 @@ def web_form(form_class, data: dict, *, rename: dict[str, str] | None = None, **
             if name in (rename or {}):
                 error["field"] = f"body.{rename[name]}"
         raise
+
+
+def refuse_unknown_query(request, schema=None) -> None:
+    """A query parameter the route does not take is a 422 naming it, as an unknown body field is (a typo in a
+    filter must not silently list everything)."""
+    allowed = set(schema.model_fields) if schema is not None else set()
+    unknown = sorted(name for name in request.GET if name not in allowed)
+    if unknown:
+        raise problem(422, str(_("Some fields are not valid; see errors.")), errors=[
+            {"field": f"query.{name}"[:80], "message": _("Unknown query parameter.")} for name in unknown])
 
 
 def _field_messages() -> dict:

@@ -28,6 +28,7 @@ from ._res_common import (
     created,
     page_of,
     read_scope,
+    refuse_unknown_query,
     write_scope,
 )
 
@@ -110,6 +111,7 @@ def _page(request, qs, filters: AppointmentFilters) -> dict:
 @router.get("/appointments", response=AppointmentPage, auth=read_scope, summary="List appointments of all my cases")
 def list_appointments(request, filters: Query[AllAppointmentFilters]):
     """Appointments of the cases the caller may read (own, shared, under a supervision grant), soonest first."""
+    refuse_unknown_query(request, AllAppointmentFilters)
     qs = Appointment.objects.filter(access.readable_cases_q(request.user, prefix="case__"))
     if filters.case_id is not None:
         qs = qs.filter(case=access.get_case_for_user(request.user, filters.case_id))
@@ -119,12 +121,14 @@ def list_appointments(request, filters: Query[AllAppointmentFilters]):
 @router.get("/cases/{case_id}/appointments", response=AppointmentPage, auth=read_scope,
             summary="List a case's appointments")
 def list_case_appointments(request, case_id: int, filters: Query[AppointmentFilters]):
+    refuse_unknown_query(request, AppointmentFilters)
     case = access.get_case_for_user(request.user, case_id)
     return _page(request, case.appointments.all(), filters)
 
 
 @router.get("/appointments/{appointment_id}", response=AppointmentOut, auth=read_scope, summary="One appointment")
 def get_appointment(request, appointment_id: int):
+    refuse_unknown_query(request)
     appointment = _get(request, appointment_id)
     case = appointment.case
     audit_read(request, "case.view", obj=appointment, case_id=case.pk, counselee_id=case.counselee_id,

@@ -37,6 +37,7 @@ from ._res_common import (
     page_of,
     problem,
     read_scope,
+    refuse_unknown_query,
     ui_lang,
     web_form,
     write_scope,
@@ -156,6 +157,7 @@ def _page(request, qs, filters: MeasureFilters) -> dict:
             summary="List measure administrations of all my cases")
 def list_measures(request, filters: Query[AllMeasureFilters]):
     """Administrations in the cases the caller may read, oldest first (as the case page's chart)."""
+    refuse_unknown_query(request, AllMeasureFilters)
     qs = Administration.objects.filter(access.readable_cases_q(request.user, prefix="case__"))
     if filters.case_id is not None:
         qs = qs.filter(case=access.get_case_for_user(request.user, filters.case_id))
@@ -165,6 +167,7 @@ def list_measures(request, filters: Query[AllMeasureFilters]):
 @router.get("/cases/{case_id}/measures", response=AdministrationPage, auth=read_scope,
             summary="List a case's measure administrations")
 def list_case_measures(request, case_id: int, filters: Query[MeasureFilters]):
+    refuse_unknown_query(request, MeasureFilters)
     case = access.get_case_for_user(request.user, case_id)
     return _page(request, case.administrations.all(), filters)
 
@@ -172,6 +175,7 @@ def list_case_measures(request, case_id: int, filters: Query[MeasureFilters]):
 @router.get("/measures/{administration_id}", response=AdministrationDetailOut, auth=read_scope,
             summary="One administration with its answers and scores")
 def get_measure(request, administration_id: int):
+    refuse_unknown_query(request)
     administration = _get(request, administration_id)
     case = administration.case
     audit_read(request, "case.view", obj=administration, case_id=case.pk, counselee_id=case.counselee_id,
@@ -184,6 +188,7 @@ def get_measure(request, administration_id: int):
                 "QuestionnaireResponse", "content": {"application/fhir+json": {"schema": {"type": "object"}}}}}})
 def get_measure_fhir(request, administration_id: int):
     """The same document as the case page's FHIR export, audited as the same event."""
+    refuse_unknown_query(request)
     administration = _get(request, administration_id)
     case = administration.case
     instrument = get_instrument(administration.instrument, administration.language)

@@ -23,7 +23,15 @@ from jalin.practice import access, services
 from jalin.practice.forms import CommentForm, DecisionForm, RatingForm, SubmitReviewForm
 from jalin.practice.models import Review, ReviewComment
 
-from ._res_common import StrictSchema, created, page_of, read_scope, web_form, write_scope
+from ._res_common import (
+    StrictSchema,
+    created,
+    page_of,
+    read_scope,
+    refuse_unknown_query,
+    web_form,
+    write_scope,
+)
 
 router = Router(tags=["reviews"])
 
@@ -135,6 +143,7 @@ def _viewed(request, review: Review) -> None:
 @router.get("/reviews", response=ReviewPage, auth=read_scope, summary="List reviews")
 def list_reviews(request, filters: Query[ReviewFilters]):
     """Reviews submitted to me (while the supervision grant lasts) and reviews I submitted, newest first."""
+    refuse_unknown_query(request, ReviewFilters)
     user = request.user
     if user.is_org_admin:
         qs = Review.objects.none()
@@ -155,6 +164,7 @@ def list_reviews(request, filters: Query[ReviewFilters]):
 @router.get("/reviews/{review_id}", response=ReviewDetailOut, auth=read_scope,
             summary="A review with its comments and ratings")
 def get_review(request, review_id: int):
+    refuse_unknown_query(request)
     review = access.get_review_for_user(request.user, review_id)
     if review.supervisor_id == request.user.pk:  # the session itself through the cases' door (the grant)
         case_access.get_session_for_user(request.user, review.session_id)

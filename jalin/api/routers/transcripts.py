@@ -24,7 +24,15 @@ from jalin.practice import access, services
 from jalin.practice.models import AnalysisJob
 from jalin.practice.views import job_message
 
-from ._res_common import StrictSchema, accepted, problem, transcripts_read, transcripts_write, ui_lang
+from ._res_common import (
+    StrictSchema,
+    accepted,
+    problem,
+    refuse_unknown_query,
+    transcripts_read,
+    transcripts_write,
+    ui_lang,
+)
 
 router = Router(tags=["transcripts"])
 
@@ -155,6 +163,7 @@ def upload_transcript(request, response: HttpResponse, session_id: int):
 def get_job(request, job_id: int):
     """Status and progress; once `status` is `done`, the analysis. Reading the analysis is audited as a view of
     the transcript (as the session page); polling the status alone is not."""
+    refuse_unknown_query(request)
     job = access.get_job_for_user(request.user, job_id)
     analysis = None
     if job.status == AnalysisJob.Status.DONE:
@@ -169,6 +178,7 @@ def get_job(request, job_id: int):
 @router.get("/transcripts/{transcript_id}", response=TranscriptOut, auth=transcripts_read,
             summary="A transcript: speakers, roles, latest job")
 def get_transcript(request, transcript_id: int):
+    refuse_unknown_query(request)
     transcript = access.get_transcript_for_user(request.user, transcript_id)
     session = transcript.session
     record("transcript.view", actor=request.user, obj=transcript, case_id=session.case_id,
