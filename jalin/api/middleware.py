@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
 
 from jalin.audit.services import bound_detail
+
+from .errors import PROBLEM_CONTENT_TYPE, problem_response
 
 API_PREFIX = "/api/"
 
@@ -27,5 +30,11 @@ class ApiRequestMiddleware:
         request.user = AnonymousUser()
         with bound_detail():
             response = self.get_response(request)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
+            # ninja answers a wrong method with Django's bare 405: give the same problem shape as the rest.
+            allow = response.get("Allow", "")
+            response = problem_response(request, "method_not_allowed",
+                                        _("This address does not take %(method)s; it takes: %(allow)s.")
+                                        % {"method": request.method, "allow": allow}, headers={"Allow": allow})
         response["Cache-Control"] = "no-store"
         return response

@@ -92,7 +92,8 @@ def test_csrf_does_not_apply_to_token_requests(owner):
     _, secret = make_token(owner)
     response = client.post("/api/v1/me", data="{}", content_type="application/json",
                            headers={"Authorization": f"Bearer {secret}"})
-    assert response.status_code == 405  # reached the API (no CSRF 403): /me has no POST
+    body = assert_problem(response, 405, "method_not_allowed")  # reached the API (no CSRF 403)
+    assert response["Allow"] == "GET" and "GET" in body["detail"]
 
 
 def test_admin_who_must_set_up_two_factor_is_refused(org):

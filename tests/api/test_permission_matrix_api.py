@@ -36,6 +36,8 @@ EXPECTED = {
     ("GET", "/api/v1/cases/{case_id}"): READ,
     ("PATCH", "/api/v1/cases/{case_id}"): WRITE,
     ("POST", "/api/v1/cases/{case_id}/stage"): WRITE,
+    ("POST", "/api/v1/cases/{case_id}/close"): WRITE,
+    ("POST", "/api/v1/cases/{case_id}/reopen"): "401 404 404 404 404 404 422",  # the world's case is open
     ("GET", "/api/v1/cases/{case_id}/contracts"): READ,
     ("POST", "/api/v1/cases/{case_id}/contracts"): CREATE,
     ("GET", "/api/v1/cases/{case_id}/tasks"): READ,
@@ -56,6 +58,9 @@ BODIES = {
     ("POST", "/api/v1/cases"): lambda w: {"counselee_id": w.counselee.pk, "area": "sosial", "came_via": "self"},
     ("PATCH", "/api/v1/cases/{case_id}"): lambda w: {"conclusions": "Kesimpulan uji"},
     ("POST", "/api/v1/cases/{case_id}/stage"): lambda w: {"target": "inti", "override_reason": "Alasan uji"},
+    ("POST", "/api/v1/cases/{case_id}/close"): lambda w: {"closure_reason": "resolved",
+                                                          "override_reason": "Alasan uji penutupan"},
+    ("POST", "/api/v1/cases/{case_id}/reopen"): lambda w: {"reason": "Masalah muncul lagi"},
     ("POST", "/api/v1/cases/{case_id}/contracts"): lambda w: {
         "sessions_planned": 5, "minutes_per_session": 45, "period_start": _today(), "period_end": _today(),
         "counselor_tasks": "mendengar", "counselee_tasks": "hadir", "agreed_on": _today()},

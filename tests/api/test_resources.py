@@ -209,3 +209,23 @@ def test_read_scope_cannot_write(owner, api_for):
     api = api_for(owner, scopes=("read",))
     assert_problem(api.post("/api/v1/counselees", COUNSELEE), 403, "insufficient_scope")
     assert not Counselee.objects.exists()
+
+
+def test_close_and_reopen_through_the_guards(owner, api_for):
+    api = api_for(owner)
+    case = factories.make_case(owner)
+    refused = assert_problem(api.post(f"/api/v1/cases/{case.pk}/close", {}), 409, "stage_guard")
+    assert refused["guards"]
+    assert Case.objects.get(pk=case.pk).status == "baru"
+    closed = api.post(f"/api/v1/cases/{case.pk}/close", {"override_reason": "Konseli pindah sekolah"})
+    assert closed.status_code == 200, closed.content
+    assert closed.json()["status"] == "selesai"
+    assert_problem(api.post(f"/api/v1/cases/{case.pk}/sessions", {"start_time": "09:00"}), 422, "rejected")
+    missing = assert_problem(api.post(f"/api/v1/cases/{case.pk}/reopen", {}), 422)
+    assert missing["errors"][0]["field"] == "body.reason"
+    reopened = api.post(f"/api/v1/cases/{case.pk}/reopen", {"reason": "Masalah muncul lagi",
+                                                           "expected_version": closed.json()["version"]})
+    assert reopened.status_code == 200 and reopened.json()["status"] != "selesai"
+    kinds = list(CaseEvent.objects.filter(case=case).order_by("pk").values_list("kind", flat=True))
+    assert kinds[-3:] == ["override", "closed", "reopened"]
+

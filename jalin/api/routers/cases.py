@@ -13,7 +13,7 @@ from pydantic import Field
 
 from jalin.analysis.taxonomy import taxonomy
 from jalin.cases import access, services, stages
-from jalin.cases.forms import CaseForm, ContractForm, NewCaseForm, StageForm, TaskForm
+from jalin.cases.forms import CaseForm, CloseForm, ContractForm, NewCaseForm, ReopenForm, StageForm, TaskForm
 from jalin.cases.models import Case, CaseEvent
 
 from ..context import acting_user, audit_read
@@ -81,6 +81,20 @@ class StageIn(InputSchema):
     expected_version: int | None = None
     override_reason: str = Field("", max_length=2000,
                                  description="a written reason overrides the guards (recorded as an event)")
+
+
+ClosureReason = Literal[tuple(Case.ClosureReason.values)]
+
+
+class CloseIn(InputSchema):
+    expected_version: int | None = None
+    closure_reason: ClosureReason | None = Field(None, description="none: the close guards apply")
+    override_reason: str = Field("", max_length=2000, description="a written reason overrides the guards")
+
+
+class ReopenIn(InputSchema):
+    expected_version: int | None = None
+    reason: str = Field(max_length=2000)
 
 
 class ContractOut(Schema):
@@ -196,6 +210,24 @@ def change_stage(request, case_id: int, data: StageIn):
     return services.change_stage(case, cleaned["target"], actor=acting_user(request),
                                  expected_version=data.expected_version,
                                  override_reason=cleaned["override_reason"], request=request)
+
+
+@router.post("/cases/{case_id}/close", response=CaseOut,
+             summary="Close the case; the close guards apply unless a closure reason or an override is given")
+def close_case(request, case_id: int, data: CloseIn):
+    case = _case(request, case_id, write=True)
+    cleaned = clean(CloseForm, {"closure_reason": data.closure_reason, "override_reason": data.override_reason})
+    return services.close_case(case, actor=acting_user(request), expected_version=data.expected_version,
+                               closure_reason=cleaned["closure_reason"],
+                               override_reason=cleaned["override_reason"], request=request)
+
+
+@router.post("/cases/{case_id}/reopen", response=CaseOut, summary="Reopen a closed case, saying why")
+def reopen_case(request, case_id: int, data: ReopenIn):
+    case = _case(request, case_id, write=True)
+    cleaned = clean(ReopenForm, {"reason": data.reason})
+    return services.reopen_case(case, actor=acting_user(request), expected_version=data.expected_version,
+                                reason=cleaned["reason"], request=request)
 
 
 @router.get("/cases/{case_id}/contracts", response=list[ContractOut], summary="Contract versions, oldest first")
