@@ -96,7 +96,7 @@ def test_a_failed_analysis_says_why(api, consented):
 def test_wrong_file_type_is_415(api, consented, name, content_type):
     body = is_problem(api.upload(f"/sessions/{consented.pk}/transcripts", _file(name, b"%PDF-1.4", content_type)),
                       415)
-    assert body["errors"][0]["field"] == "file"
+    assert body["errors"][0]["field"] == "body.file"
     _nothing_written(consented)
 
 
@@ -125,9 +125,9 @@ def test_a_20_mb_body_is_413_before_it_is_read(api, consented):
 @pytest.mark.django_db
 def test_missing_file_and_unknown_fields_are_422(api, consented):
     body = is_problem(api.upload(f"/sessions/{consented.pk}/transcripts", {"text": TEXT}), 422)
-    assert [e["field"] for e in body["errors"]] == ["text"]
+    assert [e["field"] for e in body["errors"]] == ["body.text"]
     body = is_problem(api.upload(f"/sessions/{consented.pk}/transcripts", {}, {}), 422)
-    assert body["errors"][0]["field"] == "file"
+    assert body["errors"][0]["field"] == "body.file"
     _nothing_written(consented)
 
 

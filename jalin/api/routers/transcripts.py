@@ -134,23 +134,23 @@ def upload_transcript(request, response: HttpResponse, session_id: int):
     `Location`). Poll the job until `finished`. Needs recording consent for the counselee, as on the web."""
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > services.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
-        raise problem(413, errors=[{"field": "file", "message": _too_large(length)}])
+        raise problem(413, errors=[{"field": "body.file", "message": _too_large(length)}])
     session = case_access.get_session_for_user(request.user, session_id, write=True)
     if not (request.content_type or "").startswith("multipart/form-data"):
-        raise problem(415, errors=[{"field": "file", "message": _need_multipart()}])
+        raise problem(415, errors=[{"field": "body.file", "message": _need_multipart()}])
     try:
         upload = request.FILES.get("file")
         unknown = sorted(set(request.POST) | (set(request.FILES) - {"file"}))
     except MultiPartParserError:
-        raise problem(400, errors=[{"field": "file", "message": _need_multipart()}]) from None
+        raise problem(400, errors=[{"field": "body.file", "message": _need_multipart()}]) from None
     if unknown:
-        raise problem(422, errors=[{"field": name[:40], "message": _unknown_field()} for name in unknown])
+        raise problem(422, errors=[{"field": f"body.{name}"[:60], "message": _unknown_field()} for name in unknown])
     if upload is None:
-        raise problem(422, errors=[{"field": "file", "message": _missing_file()}])
+        raise problem(422, errors=[{"field": "body.file", "message": _missing_file()}])
     if upload.size > services.MAX_UPLOAD_BYTES:
-        raise problem(413, errors=[{"field": "file", "message": _too_large(upload.size)}])
+        raise problem(413, errors=[{"field": "body.file", "message": _too_large(upload.size)}])
     if _refuse_type(upload.name or "", upload.content_type or ""):
-        raise problem(415, errors=[{"field": "file", "message": _wrong_type()}])
+        raise problem(415, errors=[{"field": "body.file", "message": _wrong_type()}])
     transcript = services.attach_transcript(session, actor=request.user, data=upload.read(),
                                             filename=upload.name or "", lang=ui_lang(), request=request)
     job = transcript.jobs.get()
