@@ -119,3 +119,15 @@ def test_messages_follow_accept_language(owner, case):
     english = is_problem(Api(bearer(owner), lang="en").post(f"/cases/{case.pk}/measures", body), 422)
     indonesian = is_problem(Api(bearer(owner), lang="id").post(f"/cases/{case.pk}/measures", body), 422)
     assert english["errors"][0]["message"] != indonesian["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_ids_beyond_what_a_database_holds_are_refused_not_a_500(api, case):
+    """Found by schemathesis: SQLite raises OverflowError on a foreign key compared with an int over 2**63."""
+    huge = 2**70
+    is_problem(api.get(f"/cases/{case.pk}/measures", {"session_id": huge}), 422)
+    is_problem(api.get("/measures", {"case_id": huge}), 422)
+    is_problem(api.get("/appointments", {"case_id": huge}), 422)
+    for path in (f"/measures/{huge}", f"/measures/{huge}/fhir", f"/appointments/{huge}", f"/reviews/{huge}",
+                 f"/transcripts/{huge}", f"/analysis-jobs/{huge}", f"/cases/{huge}/measures"):
+        is_problem(api.get(path), 404)

@@ -19,6 +19,8 @@ from ..auth import TokenAuth
 from ..errors import ApiProblem
 from ..schemas import InputSchema
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds: beyond it SQLite raises instead of finding nothing
+
 read_scope = TokenAuth("read")
 write_scope = TokenAuth("write")
 transcripts_read = TokenAuth("read", "transcripts")

@@ -22,6 +22,7 @@ from jalin.cases.models import Appointment
 from ..context import audit_read
 from ..formdata import validated_form
 from ._res_common import (
+    MAX_ID,
     Moment,
     StrictSchema,
     audit_cases_read,
@@ -76,7 +77,7 @@ class AppointmentFilters(StrictSchema):
 
 
 class AllAppointmentFilters(AppointmentFilters):
-    case_id: int | None = Field(None, ge=1, description="Only this case (a case you may not read is a 404).")
+    case_id: int | None = Field(None, ge=1, le=MAX_ID, description="Only this case (a case you may not read is a 404).")
 
 
 def _out(appointment: Appointment) -> dict:

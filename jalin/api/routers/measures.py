@@ -29,6 +29,7 @@ from jalin.measures.models import Administration
 
 from ..context import audit_read
 from ._res_common import (
+    MAX_ID,
     Moment,
     StrictSchema,
     audit_cases_read,
@@ -88,19 +89,19 @@ class AdministrationIn(StrictSchema):
                                                                           "of the web lists them).")
     language: Literal["id", "en"] = "id"
     answers: dict[str, int | str] = Field(..., description="Item id → answer value, as the instrument defines.")
-    session_id: int | None = Field(None, ge=1)
+    session_id: int | None = Field(None, ge=1, le=MAX_ID)
     administered_at: Moment | None = Field(None, description="Defaults to now; never in the future.")
 
 
 class MeasureFilters(StrictSchema):
     instrument: str | None = Field(None, max_length=40)
-    session_id: int | None = Field(None, ge=1)
+    session_id: int | None = Field(None, ge=1, le=MAX_ID)
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200)
 
 
 class AllMeasureFilters(MeasureFilters):
-    case_id: int | None = Field(None, ge=1, description="Only this case (a case you may not read is a 404).")
+    case_id: int | None = Field(None, ge=1, le=MAX_ID, description="Only this case (a case you may not read is a 404).")
 
 
 def _band(result: dict, lang: str) -> dict | None:

@@ -24,6 +24,7 @@ from jalin.practice.forms import CommentForm, DecisionForm, RatingForm, SubmitRe
 from jalin.practice.models import Review, ReviewComment
 
 from ._res_common import (
+    MAX_ID,
     StrictSchema,
     created,
     page_of,
@@ -88,7 +89,7 @@ class ReviewFilters(StrictSchema):
 
 
 class SubmitIn(StrictSchema):
-    supervisor_id: int = Field(..., ge=1, description="One of the supervisors assigned to you.")
+    supervisor_id: int = Field(..., ge=1, le=MAX_ID, description="One of the supervisors assigned to you.")
     note: str = Field("", max_length=2000)
 
 
