@@ -41,6 +41,9 @@ class Api:
     def put(self, path, body=None, **kw):
         return self.send("PUT", path, body, **kw)
 
+    def delete(self, path):
+        return self.client.delete(API + path, headers=self.headers)
+
     def upload(self, path, files: dict, extra: dict | None = None):
         return self.client.post(API + path, {**files, **(extra or {})}, headers=self.headers)
 

@@ -52,6 +52,7 @@ EXPECTED = {
     # the world's transcript has no speakers to confirm: the owner passes the door and gets the service's 422
     ("POST", f"{TRANSCRIPT}/speakers"): "401 404 404 404 404 404 422",
     ("POST", f"{TRANSCRIPT}/rerun"): "401 404 404 404 404 404 202",
+    ("DELETE", TRANSCRIPT): "401 404 404 404 404 404 204",
     ("GET", f"{V}/analysis-jobs/{{job_id}}"): "401 404 404 404 200 404 200",
     ("GET", f"{V}/reviews"): "401 200 200 200 200 200 200",
     ("GET", REVIEW): "401 404 404 404 200 404 200",

@@ -226,3 +226,19 @@ def test_refusals_speak_indonesian_by_default(owner, consented):
     assert "Jenis berkas ini tidak dapat dibaca sebagai transkrip" in body["errors"][0]["message"]
     body = is_problem(api.upload(f"/sessions/{consented.pk}/transcripts", {}), 422)
     assert "Pilih berkas" in body["errors"][0]["message"]
+
+
+@pytest.mark.django_db
+def test_delete_a_transcript(api, consented, owner):
+    from jalin.practice.models import LabelCorrection
+
+    body = api.upload(f"/sessions/{consented.pk}/transcripts", _file()).json()
+    run_pending()
+    response = api.delete(f"/transcripts/{body['transcript_id']}")
+    assert response.status_code == 204 and response.content == b""
+    assert not Transcript.objects.exists() and not AnalysisJob.objects.exists()
+    assert not LabelCorrection.objects.exists()
+    event = AuditEvent.objects.get(action="transcript.delete")
+    assert event.detail["api_token"] and event.detail["jobs"] == 1
+    is_problem(api.get(body["job"]["url"].removeprefix("/api/v1")), 404)
+    is_problem(api.delete(f"/transcripts/{body['transcript_id']}"), 404)

@@ -121,6 +121,10 @@ def _status(code: int, body):
     return Status(code, body)
 
 
+def no_content():
+    return _status(204, None)
+
+
 def created(request, response, body: dict, tail: str):
     """201 with a Location header; ``response`` is the view's temporal ``HttpResponse`` parameter."""
     response["Location"] = request.build_absolute_uri(f"/api/v1/{tail}")

@@ -27,6 +27,7 @@ from jalin.practice.views import job_message
 from ._res_common import (
     StrictSchema,
     accepted,
+    no_content,
     problem,
     refuse_unknown_query,
     transcripts_read,
@@ -206,6 +207,16 @@ def rerun(request, response: HttpResponse, transcript_id: int):
     transcript = access.get_transcript_for_user(request.user, transcript_id, write=True)
     job = services.rerun_analysis(transcript, actor=request.user, request=request)
     return accepted(request, response, _job_out(job), f"analysis-jobs/{job.pk}")
+
+
+@router.delete("/transcripts/{transcript_id}", response={204: None}, auth=transcripts_write,
+               summary="Delete a transcript with its analyses and label corrections")
+def delete_transcript(request, transcript_id: int):
+    """The handling counselor only (a co-counselor gets 422 `rejected`, as on the web); the risk alerts it raised
+    stay on the case. What the web's confirmation box asks is the explicit DELETE here."""
+    transcript = access.get_transcript_for_user(request.user, transcript_id, write=True)
+    services.delete_transcript(transcript, actor=request.user, request=request)
+    return no_content()
 
 
 # --- messages (the caller's language) -------------------------------------------------------------
