@@ -20,6 +20,7 @@ from ..context import acting_user, audit_read
 from ..formdata import clean
 from ..pagination import paginate
 from ..schemas import InputSchema, Page, PageParams
+from ._res_common import MAX_ID
 
 router = Router(tags=["cases"])
 
@@ -51,7 +52,7 @@ class CaseOut(Schema):
 
 
 class CaseIn(InputSchema):
-    counselee_id: int
+    counselee_id: int = Field(ge=1, le=MAX_ID)
     area: Area
     came_via: CameVia
     opened_on: date | None = Field(None, description="default: today")
@@ -73,7 +74,7 @@ class CasePatch(InputSchema):
 class CaseFilters(PageParams):
     stage: StageCode | None = None
     status: CaseStatus | None = None
-    counselee_id: int | None = None
+    counselee_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class StageIn(InputSchema):
