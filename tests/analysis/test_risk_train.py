@@ -158,3 +158,21 @@ def test_the_choice_takes_precision_at_a_real_sessions_prevalence() -> None:
     # the items' high share of risk lines makes a: 0.74 overall, but in sessions 41 % of its flags are false
     a, b = result(0.92, 0.74, 0.59), result(0.84, 0.87, 0.78)
     assert choose([a, b]) is b
+
+
+def test_the_position_of_a_line_is_a_feature_that_can_be_switched_off() -> None:
+    # use_position=False: a disclosure made at the door ("oh, satu lagi, Bu...") scores as one in the middle
+    from jalin.analysis.model.risk import RiskDetector
+
+    rng = np.random.default_rng(1)
+    texts = [f"baris {i}" for i in range(40)]
+    speakers = [K if i % 2 else C for i in range(40)]
+    recs = build_records(speakers, texts, rng.normal(size=(40, 4)).astype(np.float32))
+    flags = [["risk_self"] if i % 4 == 1 else [] for i in range(40)]
+    det = RiskDetector(min_positive=2, use_position=False).fit(recs, flags)
+    line = recs[21]
+    moved = [{**line, "pos": p, "index": ix} for p, ix in ((0.0, 1), (0.5, 20), (1.0, 39))]
+    P = det.predict_proba(moved)
+    assert np.allclose(P, P[0])
+    with_position = RiskDetector(min_positive=2, use_position=True).fit(recs, flags)
+    assert not np.allclose(with_position.predict_proba(moved), with_position.predict_proba(moved)[0])

@@ -36,16 +36,15 @@ from .lexicon import lexicon
 __all__ = ["TaskDetector", "dense_features"]
 
 
-def dense_features(X: Sequence[dict], context: bool = True) -> np.ndarray:
+def dense_features(X: Sequence[dict], context: bool = True, position: bool = True) -> np.ndarray:
     """Embedding of the utterance (+ previous and window mean), lexicon vector, position, speaker."""
     cols = [np.stack([r["emb"] for r in X])]
     if context:
         cols += [0.5 * np.stack([r["prev_emb"] for r in X]), 0.5 * np.stack([r["win_emb"] for r in X])]
-    cols += [
-        np.stack([r["lex"] for r in X]),
-        position_features(X),
-        np.array([[float(r["speaker"] == "counselor")] for r in X], dtype=np.float32),
-    ]
+    cols.append(np.stack([r["lex"] for r in X]))
+    if position:
+        cols.append(position_features(X))
+    cols.append(np.array([[float(r["speaker"] == "counselor")] for r in X], dtype=np.float32))
     return np.hstack(cols).astype(np.float32)
 
 
