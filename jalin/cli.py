@@ -25,6 +25,7 @@ Session analysis (no database needed):
   analyze      analyse transcripts: jalin analyze FILE... [--format json|html|md|text] [--lang id|en]
   train        rebuild the labelling model from the corpus
   evaluate     evaluate a model on labelled data or AnnoMI
+  corpus       the training corpus: jalin corpus report [--out docs/corpus-report.md | --check FILE]
   measures     instruments: jalin measures list | jalin measures score PHQ9 --answers 0,1,...
   roleplay     practise with a simulated counselee: jalin roleplay list | run SCENARIO | replay SCENARIO --script FILE
 
@@ -35,6 +36,7 @@ _LIBRARY = {
     "analyze": ("jalin.analysis.cli", "analyze_main"),
     "train": ("jalin.analysis.training", "train_main"),
     "evaluate": ("jalin.analysis.training", "evaluate_main"),
+    "corpus": ("jalin.analysis.corpus_report", "main"),
     "measures": ("jalin.measures.instruments.cli", "measures_main"),
     "roleplay": ("jalin.roleplay.cli", "roleplay_main"),
 }

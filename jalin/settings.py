@@ -12,6 +12,7 @@ Bad values stop the start with an ``ImproperlyConfigured`` that names the variab
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -98,6 +99,8 @@ INSTALLED_APPS = [
     "jalin.practice",
     "jalin.reports",
     "jalin.roleplay",
+    "jalin.api",
+    "ninja",  # in INSTALLED_APPS so the API docs use its bundled Swagger UI assets, not a CDN
 ]
 
 MIDDLEWARE = [
@@ -108,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jalin.api.middleware.ApiRequestMiddleware",  # /api/: token only, never the session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -330,6 +334,11 @@ def _env_networks(name: str) -> tuple:
 
 # X-Forwarded-For is honoured only when the direct peer is one of these proxies (empty: never).
 TRUSTED_PROXIES = _env_networks("JALIN_TRUSTED_PROXIES")
+
+# REST API (/api/v1/): requests per token per period ("120/m", "5000/h"); counted in Django's cache.
+API_RATE_LIMIT = os.environ.get("JALIN_API_RATE_LIMIT", "120/m").strip()
+if not re.fullmatch(r"\d+/(\d+)?(s|sec|m|min|h|hour|d|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured(f"JALIN_API_RATE_LIMIT must look like 120/m or 5000/h, got {API_RATE_LIMIT!r}")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -32,9 +32,15 @@ from tests import factories
 ROLES = ["anonymous", "outsider", "colleague", "supervisor", "supervisor_granted", "admin", "owner"]
 
 
+# The REST API has its own matrix (tests/api/test_permission_matrix_api.py): token, not session.
+API_PATTERNS = ("api/v1/", "^api/")
+
+
 def _route_names(resolver=None, prefix="") -> dict[str, str]:
     names = {}
     for pattern in (resolver or get_resolver()).url_patterns:
+        if str(pattern.pattern) in API_PATTERNS:
+            continue
         if isinstance(pattern, URLResolver):
             names.update(_route_names(pattern, prefix + str(pattern.pattern)))
         elif isinstance(pattern, URLPattern):
@@ -89,6 +95,9 @@ class World:
             guardian_consent=True, head_permission=True), actor=owner, expected_version=None)
         self._practice()
         self._roleplay()
+        from jalin.api import tokens as api_tokens
+
+        self.api_token = api_tokens.create_token(actor=owner, name="SIS", scopes=["read"], days=30).token
 
     def _roleplay(self):
         from jalin.roleplay.models import PracticeRun, PracticeRunReview
@@ -167,6 +176,7 @@ class World:
             "roleplay_review": {"review_id": self.run_review.pk},
             "roleplay_review_comment": {"review_id": self.run_review.pk},
             "roleplay_review_decide": {"review_id": self.run_review.pk},
+            "api_token_revoke": {"token_id": self.api_token.pk},
         }.get(name, {"case_id": case.pk} if "case_id" in _route_names()[name] else {})
 
 
@@ -254,6 +264,7 @@ NO_COUNSELEE_DATA = {
     "job_status",  # polled every few seconds; status and progress only (its 404s are audited)
     # Practice with a simulated counselee: the trainee's own training record, no counselee's data.
     "roleplay_home", "roleplay_chat", "roleplay_debrief", "roleplay_review",
+    "api_tokens",  # names, prefixes and dates of the user's API tokens
 }
 CASE_BOUND_KWARGS = {"case_id", "session_id", "counselee_id", "transcript_id", "job_id", "review_id", "pk",
                      "administration_id", "alert_id", "grant_id", "consent_id", "trainee_id"}
@@ -275,6 +286,8 @@ def _assert_reads_audited(name: str, codes: dict[str, int], audited: dict[str, l
 # GET codes, then POST (empty body) codes, in the order of ROLES:
 #   anonymous outsider colleague supervisor supervisor_granted admin owner
 EXPECTED = {
+    "api_token_revoke": ('302 405 405 405 405 405 405', '302 404 404 404 404 302 302'),
+    "api_tokens": ('302 200 200 200 200 200 200', '302 200 200 200 200 200 200'),
     "admin_assignment_end": ('302 405 405 405 405 405 405', '302 404 404 404 404 302 404'),
     "admin_assignment_new": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
     "admin_organisation": ('302 404 404 404 404 200 404', '302 404 404 404 404 200 404'),
@@ -417,6 +430,9 @@ def _with_recording_consent(world: World, body: dict) -> dict:
 
 
 VALID_POSTS = {
+    "api_tokens": ("owner", lambda w: {"name": "SIS", "scopes": "read", "days": "30"},
+                   "302 200 200 200 200 200 200"),
+    "api_token_revoke": ("admin", lambda w: {}, "302 404 404 404 404 302 302"),  # the owner finds it revoked
     # name: (writer, extra fields, expected codes)
     "admin_assignment_new": ("admin", lambda w: {"supervisor": w.users["supervisor"].pk,
                                                  "supervisee": w.users["colleague"].pk},

@@ -51,6 +51,7 @@ def analyze(transcript: Transcript, *, lang: str = "id", model: _Model | None = 
     _attach_student_labels(transcript, utterances)
     done, missed = find_tasks(utterances)
     metrics = compute_metrics(utterances)
+    policy = getattr(model, "claim_policy", None)
     return AnalysisResult(
         source=transcript.source,
         format=transcript.format,
@@ -61,9 +62,10 @@ def analyze(transcript: Transcript, *, lang: str = "id", model: _Model | None = 
         tasks_done=done,
         tasks_missed=missed,
         metrics=metrics,
-        feedback=build_feedback(utterances, metrics, done, missed, lang),
+        feedback=build_feedback(utterances, metrics, done, missed, lang, policy=policy),
         risk=_risk_list(utterances),
         student_labels=compare_student_labels(utterances),
+        claim_policy=policy,
     )
 
 

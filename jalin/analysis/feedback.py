@@ -5,6 +5,18 @@ emits one item ``{"kind", "code", "text", "utterances"}``. Texts come from the
 bilingual catalog ``data/feedback.json`` so translators see every message in one
 place; ``code`` is stable for programs (the web UI, statistics across a class).
 
+Claims and questions (issue #12): an item that cites utterances cites only those whose
+calibrated confidence (of the label, or of the stage task the sentence is about) reaches the
+model's claim threshold (``LabelModel.claim_policy``). The others become questions for the
+trainee ("Ujaran 22 mungkin merupakan kontrak waktu?"); when no cited utterance is left the
+claim is not made at all. A negative claim ("no action plan") is made only when no utterance
+has even the doubt-threshold probability of that task; otherwise the likeliest utterances are
+asked about. Every item carries ``"certainty": "claim"|"question"`` and ``"confidence"`` (the
+lowest confidence among the cited utterances, 1 − the highest task probability for a negative
+claim, the highest confidence asked about for a question, ``None`` for statements that do not
+rest on the model: counts of words, phrases found in the text, risk prompts, which are shown
+for a counselor to check by design).
+
 Order: risk flags first of all (a flagged session needs action before any teaching
 point), then strengths (feedback to trainees starts with what went well, as seed 001
 advises starting from the counselee's strengths), then points to improve, then info.
@@ -22,7 +34,7 @@ from .metrics import DONT_KNOW_PATTERN, MUST_PATTERN, number
 from .taxonomy import taxonomy
 from .types import LabelledUtterance, TaskHit
 
-__all__ = ["KINDS", "LANGS", "build_feedback", "catalog"]
+__all__ = ["DEFAULT_POLICY", "KINDS", "LANGS", "build_feedback", "catalog"]
 
 KINDS = ("risk", "strength", "improve", "info")
 LANGS = ("id", "en")
@@ -40,6 +52,9 @@ LOW_CONFIDENCE = 0.5
 SHORT_SESSION = 12
 MAX_EXAMPLES = 6           # utterance numbers quoted in a sentence; the item lists all
 ARGUING_LABELS = frozenset({"confrontation", "advice", "interpretation"})
+MAX_QUESTION_CANDIDATES = 3  # utterances named when a negative claim becomes a question
+# Used when the model carries no calibration (hand-built utterances, old artifacts).
+DEFAULT_POLICY: dict[str, Any] = {"label": {"counselor": 0.5, "counselee": 0.5}, "task": 0.5, "doubt": 0.2}
 
 
 @lru_cache(maxsize=1)
@@ -52,12 +67,71 @@ def catalog() -> dict[str, Any]:
 class _Writer:
     """Formats catalog messages in one language."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, policy: dict | None = None) -> None:
         self.lang = lang if lang in LANGS else "id"
         self.words = {k: v[self.lang] for k, v in catalog()["words"].items()}
+        self.policy = _merge_policy(policy)
+        self.ctx: _Context | None = None
+        self._reset()
+        self.questions: list[dict] = []
+        self._asked: set[tuple[int, str]] = set()
 
-    def nums(self, numbers: Sequence[int]) -> str:
-        """ "ujaran 3, 5 dan 7" / "utterances 3, 5 and 7" (shortened with "dll."/"etc.")."""
+    def _reset(self) -> None:
+        self._unsure: list[tuple[int, str, float]] = []  # (number, "label:x" | "task:x", confidence)
+        self._sure_conf: list[float] = []
+        self._emptied = False
+
+    # --- certainty -----------------------------------------------------------------
+    def confidence(self, n: int, task: str | None) -> tuple[float, float, str]:
+        """(confidence, threshold, thing) of utterance ``n`` for its label or for ``task``."""
+        u = self.ctx.by_number[n]
+        if task is None:
+            return float(u.confidence), float(self.policy["label"].get(u.speaker, 0.5)), f"label:{u.label}"
+        return _task_conf(u, task), float(self.policy["task"]), f"task:{task}"
+
+    def is_sure(self, n: int, task: str | None = None) -> bool:
+        if self.ctx is None or n not in self.ctx.by_number:
+            return True
+        return _ge(*self.confidence(n, task)[:2])
+
+    def sure_first(self, numbers: Sequence[int], task: str | None = None) -> list[int]:
+        """``numbers`` with the ones above the claim threshold first (order kept otherwise)."""
+        if self.ctx is None:
+            return list(numbers)
+        ok = [n for n in numbers if n in self.ctx.by_number and _ge(*self.confidence(n, task)[:2])]
+        return ok + [n for n in numbers if n not in ok]
+
+    def nums(self, numbers: Sequence[int], task: str | None = None, checked: bool = True) -> str:
+        """ "ujaran 3, 5 dan 7" / "utterances 3, 5 and 7" (shortened with "dll."/"etc.").
+
+        ``checked``: keep only utterances whose confidence (of the label, or of ``task``) reaches
+        the claim threshold; the rest are remembered for a question. Unchecked: statements that
+        do not rest on the model (phrases found in the text, word counts, risk prompts)."""
+        if checked and self.ctx is not None:
+            numbers = self._check(numbers, task)
+        return self._format_nums(numbers)
+
+    def join_nums(self, first: Sequence[int], first_task: str, second: Sequence[int], second_task: str) -> str:
+        """One list of numbers for a sentence about two tasks, each checked against its own task."""
+        return self._format_nums(self._check(first, first_task) + self._check(second, second_task))
+
+    def _check(self, numbers: Sequence[int], task: str | None) -> list[int]:
+        kept = []
+        for n in dict.fromkeys(numbers):
+            if n not in self.ctx.by_number:
+                kept.append(n)
+                continue
+            conf, thr, thing = self.confidence(n, task)
+            if _ge(conf, thr):
+                kept.append(n)
+                self._sure_conf.append(conf)
+            else:
+                self._unsure.append((n, thing, conf))
+        if numbers and not kept:
+            self._emptied = True
+        return kept
+
+    def _format_nums(self, numbers: Sequence[int]) -> str:
         nums = sorted(dict.fromkeys(numbers))
         noun = self.words["utterance" if len(nums) == 1 else "utterances"]
         shown = [str(n) for n in nums[:MAX_EXAMPLES]]
@@ -85,14 +159,89 @@ class _Writer:
         tx = taxonomy()
         return self.join([tx.name("label", lab, self.lang) for lab in dict.fromkeys(labels)])
 
-    def item(self, code: str, utterances: Iterable[int], **fields: Any) -> dict:
+    def thing(self, thing: str) -> str:
+        kind, _, ident = thing.partition(":")
+        return taxonomy().name(kind, ident, self.lang)
+
+    def item(self, code: str, utterances: Iterable[int], **fields: Any) -> dict | None:
+        """The claim (``None`` when none of its cited utterances is sure); the unsure ones
+        become questions in ``self.questions``."""
         entry = catalog()["codes"][code]
+        unsure, sure_conf, emptied = self._unsure, self._sure_conf, self._emptied
+        self._reset()
+        dropped = {n for n, _, _ in unsure}
+        self._ask(entry["kind"], code, unsure)
+        if emptied:
+            return None
         return {
             "kind": entry["kind"],
             "code": code,
             "text": entry[self.lang].format(**fields),
-            "utterances": sorted(dict.fromkeys(utterances)),
+            "utterances": sorted(n for n in dict.fromkeys(utterances) if n not in dropped),
+            "certainty": "claim",
+            "confidence": round(min(sure_conf), 4) if sure_conf else None,
         }
+
+    def absent(self, code: str, task: str) -> dict | None:
+        """A negative claim ("no action plan") when no utterance reaches the doubt threshold for
+        ``task``; otherwise a question about the likeliest utterances."""
+        entry = catalog()["codes"][code]
+        scored = sorted(((_task_conf(u, task), number(u)) for u in self.ctx.utts), reverse=True)
+        best = scored[0][0] if scored else 0.0
+        if best < float(self.policy["doubt"]):
+            return {"kind": entry["kind"], "code": code, "text": entry[self.lang],
+                    "utterances": [], "certainty": "claim", "confidence": round(1.0 - best, 4)}
+        candidates = [(n, f"task:{task}", c) for c, n in scored[:MAX_QUESTION_CANDIDATES]
+                      if c >= float(self.policy["doubt"])]
+        self._ask(entry["kind"], code, candidates)
+        return None
+
+    def _ask(self, kind: str, code: str, unsure: list[tuple[int, str, float]]) -> None:
+        """One question per thing ("Ujaran 5 dan 22 mungkin merupakan kontrak waktu?"), each
+        (utterance, thing) asked once per feedback."""
+        by_thing: dict[str, list[tuple[int, float]]] = {}
+        for n, thing, conf in unsure:
+            if (n, thing) not in self._asked:
+                self._asked.add((n, thing))
+                by_thing.setdefault(thing, []).append((n, conf))
+        for thing, found in by_thing.items():
+            nums = sorted(n for n, _ in found)
+            template = self.words["question_one" if len(nums) == 1 else "question_many"]
+            text = template.format(utts=self._format_nums(nums), thing=self.thing(thing))
+            self.questions.append({
+                "kind": kind,
+                "code": code,
+                "text": text[:1].upper() + text[1:],
+                "utterances": nums,
+                "certainty": "question",
+                "confidence": round(max(c for _, c in found), 4),
+            })
+
+    def take_questions(self) -> list[dict]:
+        out, self.questions = self.questions, []
+        return out
+
+
+def _ge(conf: float, threshold: float) -> bool:
+    return conf >= threshold - 1e-9
+
+
+def _task_conf(u: LabelledUtterance, task: str) -> float:
+    """Calibrated probability that ``u`` accomplishes ``task`` (hand-built utterances without
+    probabilities: their label confidence when the task is marked, else 0)."""
+    if u.task_confidence is None:
+        return float(u.confidence) if task in u.tasks else 0.0
+    return float(u.task_confidence.get(task, 0.0))
+
+
+def _merge_policy(policy: dict | None) -> dict:
+    out = {"label": dict(DEFAULT_POLICY["label"]), "task": DEFAULT_POLICY["task"], "doubt": DEFAULT_POLICY["doubt"]}
+    for key, value in (policy or {}).items():
+        if key == "label" and isinstance(value, dict):
+            out["label"].update(value)
+        elif key in out:
+            out[key] = value
+    return out
 
 
 def _quote(text: str, limit: int = 90) -> str:
@@ -135,7 +284,7 @@ def _risk(w: _Writer, c: _Context) -> list[dict]:
     for flag in taxonomy().flags:
         nums = [number(u) for u in c.utts if flag in u.flags]
         if nums:
-            items.append(w.item(flag, nums, utts=w.nums(nums), quote=_quote(c.by_number[nums[0]].text)))
+            items.append(w.item(flag, nums, utts=w.nums(nums, checked=False), quote=_quote(c.by_number[nums[0]].text)))
     return items
 
 
@@ -151,7 +300,7 @@ def _resistance_strengths(w: _Writer, c: _Context) -> list[dict]:
                 "resistance_opened",
                 ep["utterances"] + resp + [ep["opened_at"]],
                 signs_at=w.nums(ep["utterances"]),
-                labels=w.labels(r["label"] for r in responses),
+                labels=w.labels(r["label"] for r in responses if w.is_sure(r["utterance"])),
                 resp=w.nums(resp),
                 at=w.nums([ep["opened_at"]]),
             )
@@ -193,15 +342,19 @@ def _technique_strengths(w: _Writer, c: _Context) -> list[dict]:
 def _task_strengths(w: _Writer, c: _Context) -> list[dict]:
     items = []
     if "rapport" in c.done:
-        items.append(w.item("warm_opening", c.done["rapport"][:1], utts=w.nums(c.done["rapport"][:1])))
+        first = w.sure_first(c.done["rapport"], "rapport")[:1]
+        items.append(w.item("warm_opening", first, utts=w.nums(first, "rapport")))
     if c.first_session and "structuring" in c.done and "confidentiality" in c.done:
-        nums = c.done["structuring"] + c.done["confidentiality"]
-        items.append(w.item("structuring_done", nums, utts=w.nums(nums)))
+        st, co = c.done["structuring"], c.done["confidentiality"]
+        # one sentence about two tasks: each list checked against its own task
+        items.append(w.item("structuring_done", st + co, utts=w.join_nums(st, "structuring", co, "confidentiality")))
     if "contract_time" in c.done:
-        items.append(w.item("contract_done", c.done["contract_time"], utts=w.nums(c.done["contract_time"])))
+        items.append(w.item("contract_done", c.done["contract_time"],
+                            utts=w.nums(c.done["contract_time"], "contract_time")))
     if "evaluation" in c.done and "next_appointment" in c.done:
-        ev, nx = c.done["evaluation"], c.done["next_appointment"]
-        items.append(w.item("closing_done", ev + nx, eval=w.nums(ev[:1]), next=w.nums(nx[:1])))
+        ev = w.sure_first(c.done["evaluation"], "evaluation")[:1]
+        nx = w.sure_first(c.done["next_appointment"], "next_appointment")[:1]
+        items.append(w.item("closing_done", ev + nx, eval=w.nums(ev, "evaluation"), next=w.nums(nx, "next_appointment")))
     return items
 
 
@@ -243,7 +396,8 @@ def _argued(w: _Writer, c: _Context, ep: dict) -> list[dict]:
         return []
     resp = [r["utterance"] for r in responses]
     return [w.item("defensive_argued", defensive[:1] + resp, at=w.nums(defensive[:1]),
-                   labels=w.labels(r["label"] for r in responses), resp=w.nums(resp))]
+                   labels=w.labels(r["label"] for r in responses if w.is_sure(r["utterance"])),
+                   resp=w.nums(resp))]
 
 
 def _technique_improvements(w: _Writer, c: _Context) -> list[dict]:
@@ -254,7 +408,7 @@ def _technique_improvements(w: _Writer, c: _Context) -> list[dict]:
     must = m["must_phrases"]["utterances"]
     if must:
         match = MUST_PATTERN.search(c.by_number[must[0]].text)
-        items.append(w.item("must_phrase", must, utts=w.nums(must), quote=match.group(0) if match else ""))
+        items.append(w.item("must_phrase", must, utts=w.nums(must, checked=False), quote=match.group(0) if match else ""))
     stacked = m["stacked_questions"]["utterances"]
     if stacked:
         items.append(w.item("stacked_questions", stacked, utts=w.nums(stacked)))
@@ -273,7 +427,7 @@ def _technique_improvements(w: _Writer, c: _Context) -> list[dict]:
     if total >= MIN_TALK_WORDS and (talk["counselor_share"] or 0) > COUNSELOR_TALK_HIGH:
         longest = _longest_counselor_utterances(c)
         items.append(w.item("counselor_talks_much", longest, pct=_pct(talk["counselor_share"]),
-                            avg=talk["avg_counselor_turn_words"], utts=w.nums(longest)))
+                            avg=talk["avg_counselor_turn_words"], utts=w.nums(longest, checked=False)))
     return items
 
 
@@ -295,25 +449,26 @@ def _task_improvements(w: _Writer, c: _Context) -> list[dict]:
     items = []
     if c.first_session:
         if "structuring" in c.missed:
-            items.append(w.item("no_structuring_first", []))
+            items.append(w.absent("no_structuring_first", "structuring"))
         if "confidentiality" in c.missed:
-            items.append(w.item("no_confidentiality_first", []))
+            items.append(w.absent("no_confidentiality_first", "confidentiality"))
     if "contract_time" in c.missed:
-        items.append(w.item("no_contract_time", []))
+        items.append(w.absent("no_contract_time", "contract_time"))
     if "exploration" in c.missed:
-        items.append(w.item("no_exploration", []))
+        items.append(w.absent("no_exploration", "exploration"))
     if not c.reached_final:
         # A session cut off before the final stage misses all its tasks at once; one
         # item says so instead of four separate ones.
         last = c.utts[-1] if c.utts else None
         if last is not None:
             stage = taxonomy().name("stage", last.stage, w.lang)
-            items.append(w.item("final_stage_not_reached", [number(last)], stage=stage, utts=w.nums([number(last)])))
+            items.append(w.item("final_stage_not_reached", [number(last)], stage=stage,
+                                utts=w.nums([number(last)], checked=False)))
         return items
     for task, code in (("action_plan", "no_action_plan"), ("evaluation", "no_evaluation"),
                        ("next_appointment", "no_next_appointment")):
         if task in c.missed:
-            items.append(w.item(code, []))
+            items.append(w.absent(code, task))
     return items
 
 
@@ -321,12 +476,13 @@ def _info(w: _Writer, c: _Context) -> list[dict]:
     items = []
     session = c.m.get("session", {})
     if session.get("kind") == "follow_up" and session.get("evidence"):
-        items.append(w.item("follow_up_session", [session["evidence"]], utts=w.nums([session["evidence"]])))
+        items.append(w.item("follow_up_session", [session["evidence"]],
+                            utts=w.nums([session["evidence"]], checked=False)))
     if "referral" in c.done:
-        items.append(w.item("referral_discussed", c.done["referral"], utts=w.nums(c.done["referral"])))
+        items.append(w.item("referral_discussed", c.done["referral"], utts=w.nums(c.done["referral"], "referral")))
     unsure = [number(u) for u in c.utts if u.confidence < LOW_CONFIDENCE]
     if unsure:
-        items.append(w.item("low_confidence", unsure, utts=w.nums(unsure), pct=_pct(LOW_CONFIDENCE)))
+        items.append(w.item("low_confidence", unsure, utts=w.nums(unsure, checked=False), pct=_pct(LOW_CONFIDENCE)))
     if len(c.utts) < SHORT_SESSION:
         items.append(w.item("short_session", [], n=len(c.utts)))
     return items
@@ -362,11 +518,19 @@ def build_feedback(
     tasks_done: Sequence[TaskHit],
     tasks_missed: Sequence[str],
     lang: str = "id",
+    policy: dict | None = None,
 ) -> list[dict]:
-    """Feedback items in ``lang`` ("id" or "en"), risk first, then strengths, improvements, info."""
-    writer = _Writer(lang)
+    """Feedback items in ``lang`` ("id" or "en"), risk first, then strengths, improvements, info.
+
+    ``policy``: the model's claim thresholds (``LabelModel.claim_policy``; ``DEFAULT_POLICY``
+    when not given). Claims cite only sure utterances; the rest are asked about."""
+    writer = _Writer(lang, policy)
     context = _Context(utterances, metrics, tasks_done, tasks_missed)
-    items = [item for rule in _RULES for item in rule(writer, context)]
+    writer.ctx = context
+    items: list[dict] = []
+    for rule in _RULES:
+        items += [item for item in rule(writer, context) if item is not None]
+        items += writer.take_questions()
     # Stable sort: kinds in KINDS order, rule order kept within a kind.
     return sorted(items, key=lambda item: KINDS.index(item["kind"]))
 

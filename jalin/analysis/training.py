@@ -30,10 +30,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from .annomi import AnnoMIError, annomi_sessions, is_annomi_csv, read_annomi, to_coarse
-from .corpus import CorpusError, group_sessions, held_out_split, load_corpus, load_labelled_csv
+from .corpus import CorpusError, _expand, group_sessions, held_out_split, load_corpus, load_labelled_csv
 from .taxonomy import taxonomy
 
 __all__ = [
+    "calibration_report",
     "classification_report",
     "cv_annomi",
     "evaluate_main",
@@ -203,6 +204,95 @@ def evaluate_rows(model, rows: Sequence[dict], preds: Sequence[dict] | None = No
     return out
 
 
+def calibration_report(model, rows: Sequence[dict], records: Sequence[dict] | None = None) -> dict:
+    """Expected calibration error (10 bins, with the reliability table) of ``model`` on labelled
+    rows, before (raw classifier probabilities) and after calibration: counselor labels,
+    counselee labels (top-label confidence against correctness, rules included) and stage tasks
+    (the probability of every task for every utterance against the reference). Also how often
+    a claim (confidence at or above the model's claim threshold) is right on these rows."""
+    from .model.calibration import expected_calibration_error
+    from .model.embed import get_embedder
+    from .model.labeller import records_for_rows
+
+    rows = list(rows)
+    if records is None:
+        records = records_for_rows(rows, get_embedder(model.backend))
+    policy = model.claim_policy
+    out: dict = {"n_bins": 10, "policy": policy}
+    labelled = {cal: model.label_records(records, calibrated=cal) for cal in (False, True)}
+    for speaker in ("counselor", "counselee"):
+        idx = [i for i, r in enumerate(rows) if r["speaker"] == speaker]
+        if not idx:
+            continue
+        entry: dict = {"n": len(idx)}
+        for cal, name in ((False, "before"), (True, "after")):
+            conf = [labelled[cal][i][1] for i in idx]
+            ok = [labelled[cal][i][0] == rows[i]["label"] for i in idx]
+            entry[name] = expected_calibration_error(conf, ok)
+        thr = policy["label"][speaker]
+        claimed = [i for i in idx if labelled[True][i][1] >= thr]
+        entry["claims"] = {
+            "threshold": thr,
+            "n": len(claimed),
+            "share": round(len(claimed) / len(idx), 4),
+            "precision": round(float(np.mean([labelled[True][i][0] == rows[i]["label"] for i in claimed])), 4)
+            if claimed else None,
+        }
+        out[speaker] = entry
+    if any(r.get("tasks") for r in rows):
+        det = model.tasks
+        decided, P, Pcal = det.predict_with_confidence(records)
+        cols = [j for j, t in enumerate(det.tasks_) if t in getattr(det, "models_", {})]
+        gold = np.array([[det.tasks_[j] in (r.get("tasks") or []) for j in cols] for r in rows])
+        hit = np.array([[det.tasks_[j] in d for j in cols] for d in decided])
+        entry = {"n": int(gold.size), "tasks": [det.tasks_[j] for j in cols]}
+        entry["before"] = expected_calibration_error(P[:, cols].ravel(), gold.ravel())
+        entry["after"] = expected_calibration_error(Pcal[:, cols].ravel(), gold.ravel())
+        # the pairs the detector reports (where a claim could be made): all-pair ECE is dominated by
+        # the many utterances that plainly do not do a task
+        entry["detected"] = {
+            "n": int(hit.sum()),
+            "before": expected_calibration_error(P[:, cols][hit], gold[hit]),
+            "after": expected_calibration_error(Pcal[:, cols][hit], gold[hit]),
+        }
+        claimed = hit & (Pcal[:, cols] >= policy["task"])
+        entry["claims"] = {
+            "threshold": policy["task"],
+            "detections": int(hit.sum()),
+            "n": int(claimed.sum()),
+            "precision_all_detections": round(float(gold[hit].mean()), 4) if hit.any() else None,
+            "precision": round(float(gold[claimed].mean()), 4) if claimed.any() else None,
+        }
+        out["tasks"] = entry
+    return out
+
+
+def _fmt_calibration(cal: dict, title: str = "Calibration") -> str:
+    lines = [f"{title} (expected calibration error, {cal['n_bins']} bins; before = raw, after = calibrated)"]
+    for key, name in (("counselor", "Counselor labels"), ("counselee", "Counselee labels"), ("tasks", "Stage tasks")):
+        e = cal.get(key)
+        if not e:
+            continue
+        c = e["claims"]
+        prec = "—" if c["precision"] is None else f"{c['precision']:.3f}"
+        lines.append(
+            f"  {name} (n={e['n']}): ECE before {e['before']['ece']:.4f}, after {e['after']['ece']:.4f};"
+            f" claims at ≥ {c['threshold']:.2f}: {c['n']}, precision {prec}"
+        )
+        if "detected" in e:
+            d = e["detected"]
+            lines.append(f"    reported task detections only (n={d['n']}): ECE before {d['before']['ece']:.4f},"
+                         f" after {d['after']['ece']:.4f}")
+        lines.append(f"    {'bin':<11}{'n before':>9}{'conf':>7}{'acc':>7}   {'n after':>8}{'conf':>7}{'acc':>7}")
+        for b0, b1 in zip(e["before"]["bins"], e["after"]["bins"]):
+            f = lambda v: "     —" if v is None else f"{v:>6.3f}"
+            lines.append(
+                f"    {b0['lo']:.1f}–{b0['hi']:.1f}   {b0['n']:>9} {f(b0['confidence'])} {f(b0['accuracy'])}"
+                f"   {b1['n']:>8} {f(b1['confidence'])} {f(b1['accuracy'])}"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def evaluate_annomi_shipped(model, rows: Sequence[dict]) -> dict:
     """(b): our model's fine labels mapped to AnnoMI's coarse classes, against AnnoMI's labels."""
     from .types import Transcript, Utterance
@@ -323,7 +413,9 @@ def held_out(
     train, test = held_out_split(list(rows), test_fraction=test_fraction, seed=seed)
     emb = Embedder(backend, cache_dir=cache_dir)
     records = records_for_rows(train, emb)
+    # calibration and claim thresholds are fitted inside, on the training sessions only
     model = fit_label_model(train, records=records, backend=backend, random_state=seed)
+    test_records = records_for_rows(test, emb)
     if cache_dir:
         emb.save_cache()
     preds = predict_rows(model, test)
@@ -343,6 +435,9 @@ def held_out(
             out["by_language"][lg] = evaluate_rows(model, [test[i] for i in idx], [preds[i] for i in idx])
     if not lang:
         out["all"] = evaluate_rows(model, test, preds)
+    keep = [i for i, r in enumerate(test) if not lang or r.get("lang", "id") == lang]
+    out["calibration"] = calibration_report(model, [test[i] for i in keep], [test_records[i] for i in keep])
+    out["calibration_fit"] = model.meta.get("calibration")
     # majority baseline (per speaker) for reference
     base = {}
     for speaker in ("counselor", "counselee"):
@@ -429,9 +524,16 @@ def _train_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="artifact file or folder (default: the package's data/models, replacing the old artifact)",
     )
+    p.add_argument(
+        "--risk-data",
+        action="append",
+        metavar="PATH",
+        help="risk training items (JSONL, counselee lines in context) for the risk detector only "
+        "(repeatable; default: the shipped data/risk_train; 'none': no items)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random_state (default 0)")
     p.add_argument(
-        "--backend", choices=("use", "e5"), default="use", help="sentence embeddings (default use)"
+        "--backend", choices=("use", "e5", "use+e5"), default="use", help="sentence embeddings (default use)"
     )
     p.add_argument("--cache-dir", metavar="DIR", help="cache embeddings here between runs (optional)")
     return p
@@ -447,7 +549,12 @@ def train_main(argv: Sequence[str] | None = None) -> int:
         if args.out is not None and os.path.isdir(args.out) is False and args.out.endswith(os.sep):
             os.makedirs(args.out, exist_ok=True)
         t0 = time.perf_counter()
-        model = train_model(args.data, random_state=args.seed, backend=args.backend, cache_dir=args.cache_dir)
+        risk_paths = None
+        if args.risk_data:
+            risk_paths = [] if args.risk_data == ["none"] else _expand(args.risk_data)
+        model = train_model(
+            args.data, random_state=args.seed, backend=args.backend, cache_dir=args.cache_dir, risk_paths=risk_paths
+        )
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -467,7 +574,8 @@ def train_main(argv: Sequence[str] | None = None) -> int:
                 old.unlink()
     size = os.path.getsize(path) / 1e6
     print(
-        f"trained {model.version} on {model.meta['n_rows']} utterances ({model.meta['n_sessions']} sessions) "
+        f"trained {model.version} on {model.meta['n_rows']} utterances ({model.meta['n_sessions']} sessions"
+        f", {model.meta.get('risk_train_items', 0)} risk training items) "
         f"in {time.perf_counter() - t0:.0f} s"
     )
     print(f"wrote {path} ({size:.1f} MB)")
@@ -507,6 +615,15 @@ def _eval_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="risk flags: grouped cross-validation on the training part that chooses the detector's settings",
     )
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="train every candidate model (embeddings x head) on 25/50/100 %% of the training sessions and "
+        "score it on the held-out sessions and the frozen unseen set (DATA: the corpus; default shipped)",
+    )
+    p.add_argument(
+        "--candidates", metavar="NAMES", help="with --compare: comma-separated candidates (default: all)"
+    )
     p.add_argument("--lang", choices=("id", "en"), help="only sessions in this language")
     p.add_argument("--seed", type=int, default=0, help="split seed / random_state for --held-out (default 0)")
     p.add_argument("--folds", type=int, default=5, help="folds for --cv-annomi (default 5)")
@@ -526,6 +643,10 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         args = _eval_parser().parse_args(list(argv) if argv is not None else None)
         if args.folds < 2:
             raise UsageError("jalin evaluate: --folds must be at least 2")
+        if sum(map(bool, (args.compare, args.risk or args.risk_cv, args.held_out, args.cv_annomi))) > 1:
+            raise UsageError("jalin evaluate: --compare, --risk, --held-out and --cv-annomi cannot be combined")
+        if args.compare:
+            return _compare_main(args)
         if args.risk or args.risk_cv:
             if sum(map(bool, (args.risk, args.risk_cv, args.held_out, args.cv_annomi))) > 1:
                 raise UsageError("jalin evaluate: --risk, --risk-cv, --held-out and --cv-annomi cannot be combined")
@@ -546,6 +667,7 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
             ]
             for lg, r in res["by_language"].items():
                 text.append(_fmt_eval(r, f"===== language: {lg} ====="))
+            text.append(_fmt_calibration(res["calibration"], "Calibration on the held-out sessions"))
             _print(res, args.json, "\n".join(text))
             return 0
         if not args.data:
@@ -602,7 +724,9 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         model = load_model(args.model)
         res = evaluate_rows(model, rows)
         res["model_version"] = model.version
-        _print(res, args.json, _fmt_eval(res, f"model {model.version} on {len(rows)} utterances"))
+        res["calibration"] = calibration_report(model, rows)
+        _print(res, args.json, _fmt_eval(res, f"model {model.version} on {len(rows)} utterances")
+               + "\n" + _fmt_calibration(res["calibration"]))
         return 0
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
@@ -616,11 +740,43 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _compare_main(args) -> int:
+    """``--compare`` (issue #12); errors propagate to ``evaluate_main``."""
+    from importlib import resources
+
+    from .compare import CANDIDATES, compare, format_compare
+
+    names = [n.strip() for n in (args.candidates or ",".join(CANDIDATES)).split(",") if n.strip()]
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        raise UsageError(
+            f"jalin evaluate: unknown candidate(s) {', '.join(unknown)} (expected {', '.join(CANDIDATES)})"
+        )
+    rows = load_corpus(args.data or None)
+    frozen = load_corpus([str(resources.files("jalin.analysis").joinpath("data/eval/unseen"))])
+    if args.lang:
+        rows = [r for r in rows if r.get("lang", "id") == args.lang]
+        frozen = [r for r in frozen if r.get("lang", "id") == args.lang]
+    log = (lambda m: print(m, file=sys.stderr)) if not args.json else None
+    res = compare(rows, frozen, candidates=names, seed=args.seed, cache_dir=args.cache_dir, log=log)
+    _print(res, args.json, format_compare(res))
+    return 0
+
+
 def _risk_main(args) -> int:
     """``--risk-cv`` / ``--risk`` (issue #11); errors propagate to ``evaluate_main``."""
     from .model import load_model
     from .model.embed import Embedder
-    from .risk_eval import format_cv, format_scores, load_risk_eval, risk_cv, risk_frozen, risk_held_out
+    from .risk_eval import (
+        FROZEN_SETS,
+        format_cv,
+        format_scores,
+        load_risk_eval,
+        risk_cv,
+        risk_frozen,
+        risk_held_out,
+    )
+    from .risk_train import load_risk_items, shipped_risk_train_paths
 
     emb = Embedder(args.backend, cache_dir=args.cache_dir)
     if args.risk_cv:
@@ -628,32 +784,44 @@ def _risk_main(args) -> int:
         train, _ = held_out_split(rows, seed=args.seed)
         if args.lang:
             train = [r for r in train if r.get("lang", "id") == args.lang]
+        extra = load_risk_items(shipped_risk_train_paths())
+        if args.lang:
+            extra = [it for it in extra if it.get("lang", "id") == args.lang]
         log = (lambda m: print(m, file=sys.stderr)) if not args.json else None
-        res = risk_cv(train, embedder=emb, folds=args.folds, seed=args.seed, log=log)
+        res = risk_cv(train, embedder=emb, folds=args.folds, seed=args.seed, log=log, extra_items=extra)
         if args.cache_dir:
             emb.save_cache()
         _print(res, args.json, format_cv(res))
         return 0
-    items = load_risk_eval(args.data or None)
+    sets = {"data": load_risk_eval(args.data)} if args.data else {
+        name: load_risk_eval(frozen=name) for name in FROZEN_SETS
+    }
     if args.lang:
-        items = [i for i in items if i.get("lang", "id") == args.lang]
-        if not items:
+        sets = {k: [i for i in v if i.get("lang", "id") == args.lang] for k, v in sets.items()}
+        if not any(sets.values()):
             raise UsageError(f"jalin evaluate: no risk evaluation items in language {args.lang!r}")
     model = load_model(args.model)
-    frozen = risk_frozen(model, items)
+    frozen = {name: risk_frozen(model, items) for name, items in sets.items() if items}
     rows = load_corpus(None)
     if args.lang:
         rows = [r for r in rows if r.get("lang", "id") == args.lang]
-    held = risk_held_out(rows, seed=args.seed, embedder=emb)
+    extra = load_risk_items(shipped_risk_train_paths())
+    if args.lang:
+        extra = [it for it in extra if it.get("lang", "id") == args.lang]
+    held = risk_held_out(rows, seed=args.seed, embedder=emb, extra_items=extra)
     if args.cache_dir:
         emb.save_cache()
     res = {"model_version": model.version, "frozen": frozen, "held_out": held}
-    text = [f"model {model.version}", "===== frozen risk evaluation set ====="]
-    for lang, s in frozen["by_language"].items():
-        text.append(format_scores(f"language {lang}", s))
-    text.append(format_scores("all", frozen["all"]))
+    text = [f"model {model.version}"]
+    for name, fr in frozen.items():
+        title = "given risk evaluation files" if name == "data" else f"frozen risk evaluation set {name}"
+        text.append(f"===== {title} =====")
+        for lang, s in fr["by_language"].items():
+            text.append(format_scores(f"language {lang}", s))
+        text.append(format_scores("all", fr["all"]))
     text.append(
-        f"===== {held['mode']}: detector trained on {held['train_sessions']} sessions, "
+        f"===== {held['mode']}: detector trained on {held['train_sessions']} sessions"
+        f" and {held['extra_items']} risk training items, "
         f"tested on {held['test_sessions']} ====="
     )
     for lang, s in held["by_language"].items():

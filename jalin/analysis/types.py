@@ -67,6 +67,9 @@ class LabelledUtterance:
     line: int | None = None
     timestamp: str | None = None
     evidence: list[str] = field(default_factory=list)  # rule/lexicon cues that fired, for explanations
+    # Calibrated probability per stage task (every detected task, and others of at least 0.05);
+    # None when unknown (hand-built utterances): then a detected task counts as sure.
+    task_confidence: dict[str, float] | None = None
 
 
 @dataclass
@@ -94,3 +97,6 @@ class AnalysisResult:
     # Added by the reporting engine (optional): comparison with the trainee's own labels,
     # None when the transcript has none. Keys in docs/analysis-output.md.
     student_labels: dict | None = None
+    # The model's claim thresholds (``LabelModel.claim_policy``), so the feedback can be rebuilt
+    # in another language with the same claims and questions; None: the defaults.
+    claim_policy: dict | None = None

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -66,6 +68,22 @@ def client_address(request) -> str:
     return client_ip(request)[:64]
 
 
+# Detail added to every event recorded while it is set: the API puts the id of the token a request
+# came with here (``api_token``, never its secret), so writes recorded deep inside the services carry it.
+_bound_detail: ContextVar[dict | None] = ContextVar("jalin_audit_bound_detail", default=None)
+
+
+@contextmanager
+def bound_detail():
+    """Yield a dict whose entries are added to every event recorded inside the block (short codes/ids)."""
+    holder: dict = {}
+    reset = _bound_detail.set(holder)
+    try:
+        yield holder
+    finally:
+        _bound_detail.reset(reset)
+
+
 def record(
     action: str,
     *,
@@ -84,6 +102,9 @@ def record(
     memory, and one INSERT and one UPDATE finish. Callers append their events last in their transaction,
     because the lock lasts until that transaction commits.
     """
+    bound = _bound_detail.get()
+    if bound:
+        detail = {**bound, **detail}
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = str(obj.pk) if obj is not None and obj.pk is not None else ""
     for value in detail.values():

@@ -227,13 +227,11 @@ def acknowledge_alert(alert: Alert, *, actor, note: str, request=None) -> Alert:
 
 def alert_texts(alerts, user, lang: str) -> None:
     """Set ``reason_text`` on each alert for this reader (transcript quotes only for transcript readers)."""
-    try:
-        from jalin.practice.services import transcript_alert_text
-    except ImportError:
-        transcript_alert_text = None
+    from jalin.practice.services import transcript_alert_text  # practice imports measures: import here
+
     cache: dict = {}
     for alert in alerts:
-        if alert.source == Alert.Source.TRANSCRIPT and transcript_alert_text is not None:
+        if alert.source == Alert.Source.TRANSCRIPT:
             alert.reason_text = transcript_alert_text(alert, user, lang, cache)
         else:
             alert.reason_text = alert.reason(lang)

@@ -191,7 +191,8 @@ def _feedback_en(result) -> list:
     from jalin.analysis.feedback import build_feedback
     from jalin.analysis.report import to_json
 
-    english = build_feedback(result.utterances, result.metrics, result.tasks_done, result.tasks_missed, "en")
+    english = build_feedback(result.utterances, result.metrics, result.tasks_done, result.tasks_missed, "en",
+                             policy=result.claim_policy)
     probe = type(result)(**{**result.__dict__, "feedback": english, "language": "en"})
     return to_json(probe)["feedback"]
 

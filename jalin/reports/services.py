@@ -141,7 +141,8 @@ def result_from_json(stored: dict, lang: str):
         label=u["label"], group=u.get("group", ""), confidence=u.get("confidence", 0.0),
         alternatives=[(a["label"], a["score"]) for a in u.get("alternatives", [])], flags=u.get("flags", []),
         stage=u.get("stage", "awal"), tasks=u.get("tasks", []), student_label=u.get("student_label"),
-        student_label_id=u.get("student_label_id"), line=u.get("line")) for u in report["utterances"]]
+        student_label_id=u.get("student_label_id"), line=u.get("line"),
+        task_confidence=u.get("task_confidence")) for u in report["utterances"]]
     tasks = report.get("tasks", {})
     return AnalysisResult(
         source=report.get("source", ""), format=report.get("format", ""), language=lang,

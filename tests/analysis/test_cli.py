@@ -208,7 +208,7 @@ def test_python_dash_m(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "jalin.analysis.cli", str(path), "--format", "json"],
                           capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["schema"] == "jalin.analysis/1.1"
+    assert json.loads(proc.stdout)["schema"] == "jalin.analysis/1.2"
 
 
 def _verbatim_docx(path: Path) -> None:

@@ -59,7 +59,8 @@ def test_codes_are_stable_identifiers() -> None:
 
 def test_item_shape() -> None:
     for item in feedback(weak_id()):
-        assert set(item) == {"kind", "code", "text", "utterances"}
+        assert set(item) == {"kind", "code", "text", "utterances", "certainty", "confidence"}
+        assert item["certainty"] == "claim"  # every hand-built utterance is sure (confidence 0.9)
         assert item["kind"] in KINDS
         assert all(isinstance(n, int) and n >= 1 for n in item["utterances"])
         assert "{" not in item["text"]  # every field filled

@@ -17,6 +17,7 @@ from jalin.analysis.errors import ModelError
 from jalin.analysis.model import LabelModel, default_model_path, load_model
 from jalin.analysis.model.lexicon import lexicon_hash
 from jalin.analysis.model.persist import FORMAT_VERSION
+from jalin.analysis.risk_train import load_risk_items, risk_items_hash, shipped_risk_train_paths
 from jalin.analysis.taxonomy import taxonomy
 
 from ._model_helpers import transcript
@@ -41,7 +42,7 @@ def test_public_api() -> None:
 def test_shipped_artifact_is_small_and_versioned(model) -> None:
     path = default_model_path()
     assert path.stat().st_size < 8 * 1024 * 1024
-    assert re.fullmatch(r"jalin-\d{4}\.\d{2}-\d+\+[0-9a-f]{10}", model.version)
+    assert re.fullmatch(r"jalin-\d{4}\.\d{2}-\d+\+[0-9a-f]{10}(-r[0-9a-f]{6})?", model.version)
     assert path.name == f"jalin-labels-{model.version.removeprefix('jalin-')}.joblib"
     assert model.backend in ("use", "e5")
 
@@ -49,7 +50,11 @@ def test_shipped_artifact_is_small_and_versioned(model) -> None:
 def test_shipped_artifact_matches_shipped_corpus(model) -> None:
     # retrain with `jalin train` whenever the corpus changes
     assert model.meta["corpus_hash"] == corpus_hash(load_corpus())
-    assert model.version.endswith("+" + model.meta["corpus_hash"])
+    assert f"+{model.meta['corpus_hash']}" in model.version
+    # the risk detector is trained on the shipped risk training items too (docs/risk-training-items.md)
+    items = load_risk_items(shipped_risk_train_paths())
+    assert model.meta["risk_train_items"] == len(items) > 0
+    assert model.version.endswith(f"+{model.meta['corpus_hash']}-r{risk_items_hash(items)}")
     # lexicon cues are features: the artifact must be trained with the shipped lexicon
     assert model.meta["lexicon_hash"] == lexicon_hash()
 

@@ -52,7 +52,7 @@ def test_json_top_level_is_exactly_the_schema(weak: AnalysisResult) -> None:
     data = to_json(weak)
     assert list(data) == ["schema", "language", "source", "model_version", "utterances", "tasks", "metrics",
                           "feedback", "risk", "student_labels"]
-    assert data["schema"] == SCHEMA_VERSION == "jalin.analysis/1.1"
+    assert data["schema"] == SCHEMA_VERSION == "jalin.analysis/1.2"
     assert data["language"] == "id" and data["source"] == "weak.txt" and data["model_version"] == "fake-1"
 
 
@@ -61,7 +61,8 @@ def test_json_utterances_are_one_based(weak: AnalysisResult) -> None:
     first = data["utterances"][0]
     assert first["index"] == 1
     assert set(first) == {"index", "speaker", "speaker_name", "text", "label", "group", "confidence", "alternatives",
-                          "flags", "stage", "tasks", "student_label", "student_label_id", "line"}
+                          "flags", "stage", "tasks", "student_label", "student_label_id", "line",
+                          "task_confidence"}
     assert first["alternatives"] == [{"label": "other", "score": 0.1}]
     assert data["utterances"][2]["student_label"] == "bertanya tertutup"
     assert data["utterances"][2]["student_label_id"] == "closed_question"

@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_DIR = ROOT / "jalin" / "analysis" / "data" / "eval" / "risk"
+V2_DIR = ROOT / "jalin" / "analysis" / "data" / "eval" / "risk_v2"
 DOC = ROOT / "docs" / "risk-evaluation-set.md"
 
 
@@ -17,19 +18,28 @@ def published_hashes() -> dict[str, str]:
     return dict(rows)
 
 
+FILES = {
+    "risk_eval_id.jsonl": EVAL_DIR,
+    "risk_eval_en.jsonl": EVAL_DIR,
+    "risk_eval_v2_id.jsonl": V2_DIR,
+    "risk_eval_v2_en.jsonl": V2_DIR,
+}
+
+
 def test_docs_publish_a_hash_for_each_file():
-    assert set(published_hashes()) == {p.name for p in EVAL_DIR.glob("*.jsonl")}
+    on_disk = {p.name for d in (EVAL_DIR, V2_DIR) for p in d.glob("*.jsonl")}
+    assert set(published_hashes()) == on_disk == set(FILES)
 
 
-@pytest.mark.parametrize("name", ["risk_eval_id.jsonl", "risk_eval_en.jsonl"])
+@pytest.mark.parametrize("name", sorted(FILES))
 def test_file_matches_its_published_sha256(name):
-    digest = hashlib.sha256((EVAL_DIR / name).read_bytes()).hexdigest()
+    digest = hashlib.sha256((FILES[name] / name).read_bytes()).hexdigest()
     assert digest == published_hashes()[name]
 
 
-@pytest.mark.parametrize("name", ["risk_eval_id.jsonl", "risk_eval_en.jsonl"])
+@pytest.mark.parametrize("name", sorted(FILES))
 def test_items_are_well_formed(name):
-    items = [json.loads(line) for line in (EVAL_DIR / name).read_text(encoding="utf-8").splitlines()]
+    items = [json.loads(line) for line in (FILES[name] / name).read_text(encoding="utf-8").splitlines()]
     assert len({i["id"] for i in items}) == len(items)
     for item in items:
         assert set(item["flags"]) <= {"risk_self", "risk_others", "abuse"}

@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = ["BACKENDS", "Embedder", "get_embedder"]
 
-BACKENDS = {"use": 512, "e5": 384}
+BACKENDS = {"use": 512, "e5": 384, "use+e5": 896}
 
 _lock = threading.Lock()
 _instances: dict[str, object] = {}
@@ -68,6 +68,8 @@ class Embedder:
         self._memo: dict[str, np.ndarray] = {}
         self.max_memo = 50_000
         self._disk_loaded = False
+        # a concatenation ("use+e5") encodes with each part (each with its own cache) and joins them
+        self._parts = [Embedder(b, cache_dir) for b in backend.split("+")] if "+" in backend else []
 
     # --- optional disk cache (experiments, evaluation) ---------------------------
     def _cache_files(self) -> tuple[Path, Path]:
@@ -89,6 +91,8 @@ class Embedder:
                 pass
 
     def save_cache(self) -> None:
+        for part in self._parts:
+            part.save_cache()
         if self.cache_dir is None or not self._memo:
             return
         self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -103,6 +107,9 @@ class Embedder:
 
     def encode(self, texts: list[str], batch_size: int = 256) -> np.ndarray:
         """Return an ``(n, dim)`` float32 array of L2-normalised embeddings, in one batched pass."""
+        if self._parts:
+            joined = np.hstack([part.encode(texts, batch_size) for part in self._parts])
+            return (joined / np.sqrt(len(self._parts))).astype(np.float32)
         if not self._disk_loaded:
             self._load_disk()
         if self.cache_dir is None and len(self._memo) > self.max_memo:

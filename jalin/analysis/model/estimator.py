@@ -40,6 +40,8 @@ class UtteranceClassifier(ClassifierMixin, BaseEstimator):
         use_tfidf=True,
         use_own_prev=False,
         use_own_next=False,
+        head="lr",
+        hidden=256,
         random_state=0,
     ):
         self.C = C
@@ -59,6 +61,8 @@ class UtteranceClassifier(ClassifierMixin, BaseEstimator):
         self.use_tfidf = use_tfidf
         self.use_own_prev = use_own_prev
         self.use_own_next = use_own_next
+        self.head = head
+        self.hidden = hidden
         self.random_state = random_state
 
     def _featurizer(self) -> ContextFeaturizer:
@@ -87,15 +91,32 @@ class UtteranceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("need at least two classes to fit")
         self.featurizer_ = self._featurizer().fit(X)
         Z = self.featurizer_.transform(X)
-        self.clf_ = LogisticRegression(
-            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
-        )
+        if getattr(self, "head", "lr") == "mlp":
+            # a one-hidden-layer network over the same features (compared in `jalin evaluate --compare`);
+            # alpha plays the part of 1/C, early stopping holds out 10 % of the training rows
+            from sklearn.neural_network import MLPClassifier
+
+            self.clf_ = MLPClassifier(
+                hidden_layer_sizes=(self.hidden,),
+                alpha=1e-3 / max(self.C, 1e-6),
+                early_stopping=True,
+                max_iter=self.max_iter,
+                random_state=self.random_state,
+            )
+        elif getattr(self, "head", "lr") == "lr":
+            self.clf_ = LogisticRegression(
+                C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
+            )
+        else:
+            raise ValueError(f"unknown head {self.head!r} (expected lr or mlp)")
         self.clf_.fit(Z, y)
         self.classes_ = self.clf_.classes_
         self.n_features_in_ = Z.shape[1]
         return self
 
     def decision_function(self, X: Sequence[dict]) -> np.ndarray:
+        if not hasattr(self.clf_, "decision_function"):
+            return np.log(np.clip(self.predict_proba(X), 1e-12, 1.0))
         return self.clf_.decision_function(self.featurizer_.transform(X))
 
     def predict_proba(self, X: Sequence[dict]) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 from ..corpus import corpus_hash, group_sessions, load_corpus
 from ..taxonomy import taxonomy
 from ..types import LabelledUtterance, Transcript
+from .calibration import claim_threshold, expected_calibration_error, fit_temperature, softmax
 from .embed import Embedder, get_embedder
 from .estimator import UtteranceClassifier
 from .features import build_records
@@ -31,6 +32,7 @@ __all__ = [
     "DEFAULT_PARAMS",
     "MODEL_RELEASE",
     "LabelModel",
+    "fit_label_calibration",
     "fit_label_model",
     "records_for_rows",
     "train_model",
@@ -46,6 +48,10 @@ DEFAULT_PARAMS: dict[str, dict] = {
     "tasks": {"C": 0.5},
     "risk": {"C": 1.0, "context": True, "threshold": 0.7, "weak_threshold": 0.5},  # jalin evaluate --risk-cv
 }
+
+# Calibrated task probabilities below this are not kept on the utterance (they only matter
+# for negative claims, whose doubt threshold is far above it).
+TASK_CONFIDENCE_FLOOR = 0.05
 
 _STAGE_WORDS = {
     "awal": ("awal", "pembukaan", "initial", "opening", "beginning", "early"),
@@ -88,6 +94,7 @@ class LabelModel:
         backend: str,
         version: str,
         meta: dict | None = None,
+        calibration: dict | None = None,
     ):
         self.counselor = counselor
         self.counselee = counselee
@@ -97,6 +104,23 @@ class LabelModel:
         self.backend = backend
         self.version = version
         self.meta = dict(meta or {})
+        # {"counselor": {"temperature", "claim_threshold", ...}, "counselee": {...}}; None = uncalibrated
+        self.calibration = calibration
+
+    def temperature(self, speaker: str) -> float:
+        cal = getattr(self, "calibration", None) or {}
+        return float(cal.get(speaker, {}).get("temperature", 1.0))
+
+    @property
+    def claim_policy(self) -> dict:
+        """Thresholds for feedback claims (``feedback.build_feedback``): calibrated confidence at or
+        above which a label / task is stated, and the task probability below which "not done" is."""
+        cal = getattr(self, "calibration", None) or {}
+        return {
+            "label": {s: float(cal.get(s, {}).get("claim_threshold", 0.5)) for s in ("counselor", "counselee")},
+            "task": float(getattr(self.tasks, "claim_threshold_", 0.5)),
+            "doubt": float(getattr(self.tasks, "doubt_threshold_", 0.2)),
+        }
 
     def __repr__(self) -> str:
         return f"LabelModel(version={self.version!r}, backend={self.backend!r})"
@@ -107,15 +131,19 @@ class LabelModel:
         return build_records(list(speakers), list(texts), E)
 
     def label_records(
-        self, records: Sequence[dict]
+        self, records: Sequence[dict], calibrated: bool = True
     ) -> list[tuple[str, float, list[tuple[str, float]], list[str]]]:
-        """Per record: (label, confidence, alternatives, evidence) from classifiers + rules."""
+        """Per record: (label, confidence, alternatives, evidence) from classifiers + rules.
+
+        Confidences are temperature-scaled (calibrated) unless ``calibrated`` is False; the labels
+        are the same either way."""
         out: list = [None] * len(records)
         for speaker, clf in (("counselor", self.counselor), ("counselee", self.counselee)):
             idx = [i for i, r in enumerate(records) if r["speaker"] == speaker]
             if not idx:
                 continue
-            P = clf.predict_proba([records[i] for i in idx])
+            T = self.temperature(speaker) if calibrated else 1.0
+            P = softmax(clf.decision_function([records[i] for i in idx]), T)
             classes = [str(c) for c in clf.classes_]
             for row, i in enumerate(idx):
                 order = np.argsort(-P[row], kind="stable")
@@ -149,7 +177,8 @@ class LabelModel:
                 labels[i] = (lab, 0.95, [a for a in labels[i][2] if a[0] != lab][:3], ["rule:silence"])
         risk = self.risk.predict(recs)
         stages = self.stages.predict_session(recs, [_stage_of_hint(u.stage_hint) for u in utts])
-        tasks = self.tasks.predict(recs)
+        tasks, _, task_p = self.tasks.predict_with_confidence(recs)
+        task_ids = list(self.tasks.tasks_)
         result = []
         for i, u in enumerate(utts):
             lab, conf, alts, ev = labels[i]
@@ -173,6 +202,11 @@ class LabelModel:
                     line=u.line,
                     timestamp=u.timestamp,
                     evidence=evidence,
+                    task_confidence={
+                        t: round(float(task_p[i, j]), 4)
+                        for j, t in enumerate(task_ids)
+                        if t in tasks[i] or task_p[i, j] >= TASK_CONFIDENCE_FLOOR
+                    },
                 )
             )
         return result
@@ -188,8 +222,14 @@ def fit_label_model(
     params: dict | None = None,
     version: str | None = None,
     with_extras: bool = True,
+    risk_extra: tuple[Sequence[dict], Sequence[Sequence[str]]] | None = None,
+    risk_extra_hash: str | None = None,
+    calibrate: bool = True,
 ) -> LabelModel:
-    """Fit all components on corpus rows (``records`` may be given precomputed, aligned with the rows)."""
+    """Fit all components on corpus rows (``records`` may be given precomputed, aligned with the rows).
+
+    ``risk_extra``: (records, flags) of extra counselee lines that train only the risk detector
+    (``jalin.analysis.risk_train``), with ``risk_extra_hash`` naming them in the model version."""
     p = {k: dict(v) for k, v in DEFAULT_PARAMS.items()}
     for k, v in (params or {}).items():
         p.setdefault(k, {}).update(v)
@@ -215,8 +255,14 @@ def fit_label_model(
     tasks = TaskDetector(tasks=tax.tasks, random_state=random_state, **p["tasks"]).fit(
         records, [r.get("tasks") or [] for r in rows], groups=[r["session"] for r in rows]
     )
-    risk = RiskDetector(random_state=random_state, **p["risk"]).fit(
-        records, [r.get("flags") or [] for r in rows]
+    risk_X = list(records)
+    risk_Y = [r.get("flags") or [] for r in rows]
+    if risk_extra is not None:
+        risk_X += list(risk_extra[0])
+        risk_Y += [list(f) for f in risk_extra[1]]
+    risk = RiskDetector(random_state=random_state, **p["risk"]).fit(risk_X, risk_Y)
+    calibration = (
+        fit_label_calibration(rows, records, params=p, random_state=random_state) if calibrate else None
     )
     chash = corpus_hash(rows)
     meta = {
@@ -229,6 +275,17 @@ def fit_label_model(
         "params": p,
         "languages": sorted({r.get("lang", "id") for r in rows}),
         "lexicon_hash": lexicon_hash(),
+        "risk_train_items": len(risk_extra[0]) if risk_extra is not None else 0,
+        "risk_train_hash": risk_extra_hash,
+        "calibration": {
+            "labels": calibration,
+            "tasks": {
+                "claim_threshold": getattr(tasks, "claim_threshold_", None),
+                "doubt_threshold": getattr(tasks, "doubt_threshold_", None),
+                "oof_ece": getattr(tasks, "oof_ece_", None),
+                "doubt_curve": getattr(tasks, "doubt_curve_", None),
+            },
+        },
     }
     return LabelModel(
         counselor=models["counselor"],
@@ -237,9 +294,79 @@ def fit_label_model(
         tasks=tasks,
         risk=risk,
         backend=backend,
-        version=version or f"jalin-{MODEL_RELEASE}+{chash}",
+        version=version or f"jalin-{MODEL_RELEASE}+{chash}" + (f"-r{risk_extra_hash}" if risk_extra_hash else ""),
         meta=meta,
+        calibration=calibration,
     )
+
+
+def fit_label_calibration(
+    rows: Sequence[dict],
+    records: Sequence[dict],
+    *,
+    params: dict | None = None,
+    random_state: int = 0,
+    n_splits: int = 3,
+) -> dict:
+    """Temperature and claim threshold per speaker from out-of-fold predictions of ``rows``.
+
+    ``rows`` are the training rows (never an evaluation set): GroupKFold by session, the
+    speaker's classifier refitted on each training fold, the logits of the left-out fold
+    collected; the temperature minimises their negative log-likelihood and the claim threshold
+    is ``calibration.claim_threshold`` of the calibrated confidences (rules included, as in
+    ``label_records``)."""
+    from sklearn.model_selection import GroupKFold
+
+    p = {k: dict(v) for k, v in DEFAULT_PARAMS.items()}
+    for k, v in (params or {}).items():
+        p.setdefault(k, {}).update(v)
+    rows, records = list(rows), list(records)
+    out: dict = {}
+    for speaker in ("counselor", "counselee"):
+        idx = [i for i, r in enumerate(rows) if r["speaker"] == speaker]
+        groups = np.array([rows[i]["session"] for i in idx])
+        y = np.array([rows[i]["label"] for i in idx])
+        classes = np.unique(y)
+        splits = min(n_splits, len(np.unique(groups)))
+        if splits < 2 or len(classes) < 2:
+            out[speaker] = {"temperature": 1.0, "claim_threshold": 0.5, "n": len(idx), "folds": 0}
+            continue
+        logits = np.full((len(idx), len(classes)), -30.0)
+        for tr, te in GroupKFold(splits).split(idx, y, groups):
+            if len(np.unique(y[tr])) < 2:
+                continue
+            clf = UtteranceClassifier(random_state=random_state, **p[speaker]).fit(
+                [records[idx[k]] for k in tr], y[tr]
+            )
+            cols = np.searchsorted(classes, clf.classes_)
+            logits[np.ix_(te, cols)] = clf.decision_function([records[idx[k]] for k in te])
+        y_idx = np.searchsorted(classes, y)
+        T = fit_temperature(logits, y_idx)
+        conf, correct, raw_conf, raw_correct = [], [], [], []
+        for P, bucket_c, bucket_ok in ((softmax(logits, T), conf, correct), (softmax(logits, 1.0), raw_conf, raw_correct)):
+            for k, i in enumerate(idx):
+                ruled = rule_label(speaker, records[i]["text"])
+                if ruled is not None:
+                    lab = ruled[0]
+                    j = np.searchsorted(classes, lab)
+                    c = max(0.95, float(P[k, j]) if j < len(classes) and classes[j] == lab else 0.0)
+                else:
+                    j = int(np.argmax(P[k]))
+                    lab, c = str(classes[j]), float(P[k, j])
+                bucket_c.append(c)
+                bucket_ok.append(lab == y[k])
+        out[speaker] = {
+            "temperature": T,
+            "claim_threshold": claim_threshold(conf, correct),
+            "n": len(idx),
+            "folds": splits,
+            "oof_accuracy": round(float(np.mean(correct)), 4),
+            "oof_ece": {
+                "before": expected_calibration_error(raw_conf, raw_correct)["ece"],
+                "after": expected_calibration_error(conf, correct)["ece"],
+            },
+        }
+    return out
 
 
 def _position_only_stages(records, rows, random_state) -> StageSequencer:
@@ -255,12 +382,26 @@ def train_model(
     backend: str = "use",
     params: dict | None = None,
     cache_dir: str | None = None,
+    risk_paths: Sequence[str] | None = None,
 ) -> LabelModel:
-    """Train a ``LabelModel`` on corpus JSONL files (default: the shipped corpus)."""
+    """Train a ``LabelModel`` on corpus JSONL files (default: the shipped corpus) and, for the risk
+    detector only, on risk training items (default: the shipped ``data/risk_train``; ``[]``: none)."""
+    from ..risk_train import load_risk_items, risk_item_records, risk_items_hash, shipped_risk_train_paths
+
     rows = load_corpus(corpus_paths)
+    items = load_risk_items(shipped_risk_train_paths() if risk_paths is None else risk_paths)
     emb = Embedder(backend, cache_dir=cache_dir)
     records = records_for_rows(rows, emb)
+    extra = (risk_item_records(items, emb), [it["flags"] for it in items]) if items else None
     if cache_dir:
         emb.save_cache()
-    model = fit_label_model(rows, records=records, backend=backend, random_state=random_state, params=params)
+    model = fit_label_model(
+        rows,
+        records=records,
+        backend=backend,
+        random_state=random_state,
+        params=params,
+        risk_extra=extra,
+        risk_extra_hash=risk_items_hash(items) if items else None,
+    )
     return model

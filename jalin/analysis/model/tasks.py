@@ -5,6 +5,11 @@ its embedding, its context, the lexicon cues and its position. An utterance is r
 for the task when the score passes the task's threshold, or when the task's cue phrase
 fires and the score passes a lower threshold (cue evidence). Thresholds are chosen in
 ``fit`` by group-wise cross-validation on the training data only (maximising F1).
+
+The same out-of-fold scores calibrate the probabilities (Platt scaling per task on the
+score and the cue, ``calibration.fit_platt``) and fix the claim threshold (out-of-fold
+precision of detections ≥ 0.85) and the doubt threshold for negative claims
+(``calibration.doubt_threshold``). The decisions themselves do not change.
 """
 
 from __future__ import annotations
@@ -16,22 +21,30 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from .calibration import (
+    CLAIM_GRID,
+    DOUBT_GRID,
+    claim_threshold,
+    doubt_threshold,
+    expected_calibration_error,
+    fit_platt,
+    platt_apply,
+)
 from .features import position_features
 from .lexicon import lexicon
 
 __all__ = ["TaskDetector", "dense_features"]
 
 
-def dense_features(X: Sequence[dict], context: bool = True) -> np.ndarray:
+def dense_features(X: Sequence[dict], context: bool = True, position: bool = True) -> np.ndarray:
     """Embedding of the utterance (+ previous and window mean), lexicon vector, position, speaker."""
     cols = [np.stack([r["emb"] for r in X])]
     if context:
         cols += [0.5 * np.stack([r["prev_emb"] for r in X]), 0.5 * np.stack([r["win_emb"] for r in X])]
-    cols += [
-        np.stack([r["lex"] for r in X]),
-        position_features(X),
-        np.array([[float(r["speaker"] == "counselor")] for r in X], dtype=np.float32),
-    ]
+    cols.append(np.stack([r["lex"] for r in X]))
+    if position:
+        cols.append(position_features(X))
+    cols.append(np.array([[float(r["speaker"] == "counselor")] for r in X], dtype=np.float32))
     return np.hstack(cols).astype(np.float32)
 
 
@@ -87,6 +100,11 @@ class TaskDetector(BaseEstimator):
         cues = self._cue_matrix(X)
         self.models_: dict[str, LogisticRegression] = {}
         thresholds = []
+        self.calibration_: dict[str, tuple[float, float, float]] = {}
+        oof_all = np.zeros((len(X), len(self.tasks)))
+        cal_all = np.zeros((len(X), len(self.tasks)))
+        dec_all = np.zeros((len(X), len(self.tasks)), bool)
+        gold_all = np.zeros((len(X), len(self.tasks)), bool)
         groups_arr = np.asarray(groups) if groups is not None else np.arange(len(X)) // 50
         n_groups = len(np.unique(groups_arr))
         for j, task in enumerate(self.tasks):
@@ -114,13 +132,52 @@ class TaskDetector(BaseEstimator):
                         f = (1 - self.session_weight) * f + self.session_weight * _f1(p_sess, y_sess)
                     if f > best_f + 1e-9:
                         best_t, best_f = float(t), f
+                coef = fit_platt(oof, cues[:, j], y)
+                self.calibration_[task] = coef
+                oof_all[:, j] = oof
+                cal_all[:, j] = platt_apply(coef, oof, cues[:, j])
+                dec_all[:, j] = self._decide(oof[:, None], cues[:, j : j + 1], np.array([best_t]))[:, 0]
+                gold_all[:, j] = y
             else:
                 best_t = 0.5
             self.models_[task] = self._lr().fit(F, y)
             thresholds.append(best_t)
         self.thresholds_ = np.array(thresholds)
         self.tasks_ = tuple(self.tasks)
+        self._fit_claim_rules(oof_all, cal_all, dec_all, gold_all, groups_arr)
         return self
+
+    def _fit_claim_rules(self, oof, cal, dec, gold, groups) -> None:
+        """Claim and doubt thresholds and the out-of-fold ECE, from the calibrated OOF scores."""
+        cols = [j for j, t in enumerate(self.tasks) if t in self.calibration_]
+        self.claim_threshold_ = 0.5
+        self.doubt_threshold_ = 0.2
+        self.oof_ece_ = {}
+        if not cols:
+            return
+        hits = dec[:, cols]
+        if hits.any():
+            self.claim_threshold_ = claim_threshold(cal[:, cols][hits], gold[:, cols][hits], grid=CLAIM_GRID)
+        _, session_of = np.unique(groups, return_inverse=True)
+        smax, present = [], []
+        for s in range(session_of.max() + 1):
+            m = session_of == s
+            for j in cols:
+                if not dec[m, j].any():  # a negative claim is only ever made for a task not detected
+                    smax.append(float(cal[m, j].max()))
+                    present.append(bool(gold[m, j].any()))
+        if smax:
+            self.doubt_threshold_ = doubt_threshold(smax, present)
+            mx, there = np.array(smax), np.array(present)
+            # for the record (docs): how often "not done" is right below each grid value
+            self.doubt_curve_ = [
+                (d, int((mx < d).sum()), round(float((~there[mx < d]).mean()), 4) if (mx < d).any() else None)
+                for d in DOUBT_GRID
+            ]
+        self.oof_ece_ = {
+            "before": expected_calibration_error(oof[:, cols].ravel(), gold[:, cols].ravel())["ece"],
+            "after": expected_calibration_error(cal[:, cols].ravel(), gold[:, cols].ravel())["ece"],
+        }
 
     def predict_proba(self, X: Sequence[dict]) -> np.ndarray:
         """``(n, len(tasks_))`` probabilities (0 for tasks without a model)."""
@@ -134,7 +191,26 @@ class TaskDetector(BaseEstimator):
                 P[:, j] = m.predict_proba(F)[:, 1]
         return P
 
-    def predict(self, X: Sequence[dict]) -> list[list[str]]:
+    def calibrate(self, P: np.ndarray, cues: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities from raw ``predict_proba`` scores (raw ones for an artifact without calibration)."""
+        cal = getattr(self, "calibration_", None)
+        if cal is None:
+            return P
+        out = np.zeros_like(P)
+        for j, task in enumerate(self.tasks_):
+            if task in cal:
+                out[:, j] = platt_apply(cal[task], P[:, j], cues[:, j])
+        return out
+
+    def predict_with_confidence(self, X: Sequence[dict]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
+        """(task lists, raw probabilities, calibrated probabilities), one row per record."""
         P = self.predict_proba(X)
-        hit = self._decide(P, self._cue_matrix(X), self.thresholds_) if len(X) else np.zeros((0, 0), bool)
-        return [[t for j, t in enumerate(self.tasks_) if hit[i, j]] for i in range(len(X))]
+        if not len(X):
+            return [], P, P
+        cues = self._cue_matrix(X)
+        hit = self._decide(P, cues, self.thresholds_)
+        tasks = [[t for j, t in enumerate(self.tasks_) if hit[i, j]] for i in range(len(X))]
+        return tasks, P, self.calibrate(P, cues)
+
+    def predict(self, X: Sequence[dict]) -> list[list[str]]:
+        return self.predict_with_confidence(X)[0]

@@ -62,6 +62,8 @@ UI: dict[str, dict[str, str]] = {
     "kind_strength": {"id": "Kekuatan", "en": "Strength"},
     "kind_improve": {"id": "Perlu diperbaiki", "en": "To improve"},
     "kind_info": {"id": "Catatan", "en": "Note"},
+    # a feedback item the model is unsure of, asked as a question (issue #12)
+    "kind_question": {"id": "Pertanyaan untuk Anda", "en": "Question for you"},
     "metrics": {"id": "Ukuran sesi", "en": "Session metrics"},
     "techniques": {"id": "Teknik konselor", "en": "Counselor techniques"},
     "groups": {"id": "Kelompok teknik", "en": "Technique groups"},

@@ -40,6 +40,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8p
 .risk-lines li { margin-bottom: 6px; }
 .feedback li { margin: 6px 0; padding: 6px 10px; border-left: 5px solid var(--line); list-style: none; background: #fafbfc; }
 .feedback ul { padding: 0; }
+.feedback li.question { font-style: italic; border-left-style: dashed; }
 .k-risk { border-color: #b3261e !important; background: #fdecea !important; }
 .k-strength { border-color: #1e7b34 !important; } .k-improve { border-color: #c77700 !important; }
 .k-info { border-color: #5b6770 !important; }
@@ -127,8 +128,10 @@ def _risk(result: AnalysisResult, lang: str) -> str:
 def _feedback(result: AnalysisResult, lang: str) -> str:
     items = sorted(result.feedback, key=lambda f: KIND_ORDER.index(f["kind"]) if f["kind"] in KIND_ORDER else 9)
     lis = "".join(
-        f'<li class="k-{escape(f["kind"])}" data-code="{escape(f["code"])}"><span class="kind">'
-        f'{ui("kind_" + f["kind"], lang)}</span>{escape(f["text"])}</li>'
+        f'<li class="k-{escape(f["kind"])}{" question" if f.get("certainty") == "question" else ""}" '
+        f'data-code="{escape(f["code"])}" data-certainty="{escape(f.get("certainty", "claim"))}"><span class="kind">'
+        f'{ui("kind_question" if f.get("certainty") == "question" else "kind_" + f["kind"], lang)}</span>'
+        f'{escape(f["text"])}</li>'
         for f in items
     )
     return f'<section class="feedback"><h2>{ui("feedback", lang)}</h2><ul>{lis}</ul></section>'

@@ -1,4 +1,4 @@
-"""The machine-readable report (schema ``jalin.analysis/1.1``, docs/analysis-output.schema.json)."""
+"""The machine-readable report (schema ``jalin.analysis/1.2``, docs/analysis-output.schema.json)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ..types import AnalysisResult, LabelledUtterance
 
 __all__ = ["SCHEMA_VERSION", "to_json", "utterance_json"]
 
-SCHEMA_VERSION = "jalin.analysis/1.1"
+SCHEMA_VERSION = "jalin.analysis/1.2"
 
 
 def utterance_json(u: LabelledUtterance) -> dict[str, Any]:
@@ -28,6 +28,8 @@ def utterance_json(u: LabelledUtterance) -> dict[str, Any]:
         "student_label": u.student_label,
         "student_label_id": u.student_label_id,
         "line": u.line,
+        # calibrated probability of each detected task (issue #12); {} for utterances without one
+        "task_confidence": {t: round(float(p), 4) for t, p in (u.task_confidence or {}).items() if t in u.tasks},
     }
 
 

@@ -48,7 +48,8 @@ def _risk(result: AnalysisResult, lang: str) -> list[str]:
 def _feedback(result: AnalysisResult, lang: str) -> list[str]:
     lines = [f"## {ui('feedback', lang)}", ""]
     for kind in KIND_ORDER:
-        lines += [f"- **{ui('kind_' + kind, lang)}:** {f['text']}" for f in result.feedback if f["kind"] == kind]
+        lines += [f"- **{ui('kind_question' if f.get('certainty') == 'question' else 'kind_' + kind, lang)}:** "
+                  f"{f['text']}" for f in result.feedback if f["kind"] == kind]
     return lines + [""]
 
 

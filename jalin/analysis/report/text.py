@@ -63,7 +63,8 @@ def _feedback(result: AnalysisResult, lang: str) -> list[str]:
     for kind in KIND_ORDER:
         for f in result.feedback:
             if f["kind"] == kind:
-                lines += _wrap(f["text"], "    ", f"{_MARK[kind]} ")
+                mark = "[?]" if f.get("certainty") == "question" else _MARK[kind]
+                lines += _wrap(f["text"], "    ", f"{mark} ")
     return lines
 
 
