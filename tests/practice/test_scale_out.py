@@ -140,7 +140,9 @@ def test_two_servers_and_three_workers_analyse_100_uploads_each_exactly_once(org
         give_recording_consent(case.counselee, owner)
         sessions += [factories.add_session(case, owner, days_ago=1 + s).pk for s in range(UPLOADS // CASES)]
 
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests in this process; `jalin serve`'s deploy check
+    # refuses it, as it should in production
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(DATABASE_URL=_database_url(), JALIN_LOG_LEVEL="WARNING", SECRET_KEY=secrets.token_urlsafe(50),
                ALLOWED_HOSTS="127.0.0.1", JALIN_STATIC_ROOT=str(tmp_path / "static"),
                JALIN_LOGIN_SLOT_DIR=str(tmp_path / "slots"))
