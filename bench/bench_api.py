@@ -13,10 +13,11 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from _api_setup import setup_api_bench
 
 
 def main() -> None:
@@ -24,18 +25,10 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
-    os.environ.setdefault("JALIN_DATA_DIR", tempfile.mkdtemp(prefix="jalin-bench-api-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jalin.settings")
-    os.environ["JALIN_API_RATE_LIMIT"] = "1000000/m"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_api_bench("jalin-bench-api-")
+    from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
     from jalin.api import tokens
     from tests import factories
 
@@ -56,7 +49,7 @@ def main() -> None:
         times.sort()
         print(f"{label:<42} median {statistics.median(times):6.2f} ms   p95 {times[int(len(times) * 0.95)]:6.2f} ms")
 
-    print(f"database: {django.db.connection.vendor}, {args.cases} cases, {args.repeat} requests each")
+    print(f"database: {connection.vendor}, {args.cases} cases, {args.repeat} requests each")
     timed("GET /api/v1/me (auth only)", lambda: client.get("/api/v1/me"))
     timed("GET /api/v1/cases (page of 50)", lambda: client.get("/api/v1/cases", {"limit": 50}))
     timed("GET /api/v1/cases/{id}", lambda: client.get(f"/api/v1/cases/{cases[0].pk}"))

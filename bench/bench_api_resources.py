@@ -15,11 +15,12 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from _api_setup import setup_api_bench
 
 
 def main() -> None:
@@ -27,20 +28,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--utterances", type=int, default=200, help="lines in the uploaded transcript")
     args = parser.parse_args()
-    os.environ.setdefault("JALIN_DATA_DIR", tempfile.mkdtemp(prefix="jalin-bench-api-res-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jalin.settings")
-    os.environ["JALIN_API_RATE_LIMIT"] = "1000000/m"
-    import django
-
-    django.setup()
+    setup_api_bench("jalin-bench-api-res-")
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
     from jalin.api import tokens
     from jalin.cases import services as case_services
     from jalin.cases.models import Appointment
@@ -78,7 +71,7 @@ def main() -> None:
         times.sort()
         print(f"{label:<52} median {statistics.median(times):7.2f} ms   p95 {times[int(len(times) * 0.95)]:7.2f} ms")
 
-    print(f"database: {django.db.connection.vendor}; transcript of {args.utterances} lines ({len(text)} bytes); "
+    print(f"database: {connection.vendor}; transcript of {args.utterances} lines ({len(text)} bytes); "
           f"{args.repeat} requests each")
     timed("POST /sessions/{id}/transcripts (202: store + queue)", upload, 202)
     queued = upload().json()["job"]["id"]
