@@ -297,7 +297,9 @@ def risk_held_out(
     return out
 
 
-FROZEN_SETS = {"v1": "data/eval/risk", "v2": "data/eval/risk_v2"}
+# v3 (docs/risk-evaluation-set.md) places each line in a short excerpt, after a long stretch of a session
+# or in its closing, and says so in each item's "position"; it is scored by position as well.
+FROZEN_SETS = {"v1": "data/eval/risk", "v2": "data/eval/risk_v2", "v3": "data/eval/risk_v3"}
 
 
 def _eval_dir(name: str = "v1") -> Path:
@@ -338,17 +340,23 @@ def risk_frozen(model, items: Sequence[dict]) -> dict:
     from .types import Transcript, Utterance
 
     by_lang: dict[str, tuple[list, list, list]] = {}
+    by_pos: dict[str, tuple[list, list, list]] = {}
     for item in items:
         turns = [*item["context"], {"speaker": "counselee", "text": item["text"]}]
         t = Transcript([Utterance(index=i, speaker=u["speaker"], text=u["text"]) for i, u in enumerate(turns)])
         last = model.predict(t)[-1]
         gold = list(item["flags"])
         acks = _ack_marks([u["speaker"] for u in turns], [u["text"] for u in turns], [[]] * (len(turns) - 1) + [gold])
-        g, p, a = by_lang.setdefault(item.get("lang", "id"), ([], [], []))
-        g.append(gold)
-        p.append(list(last.flags))
-        a.append(acks[-1])
+        groups = [by_lang.setdefault(item.get("lang", "id"), ([], [], []))]
+        if item.get("position"):
+            groups.append(by_pos.setdefault(item["position"], ([], [], [])))
+        for g, p, a in groups:
+            g.append(gold)
+            p.append(list(last.flags))
+            a.append(acks[-1])
     out = {"mode": "frozen risk evaluation set", "by_language": {}}
+    if by_pos:
+        out["by_position"] = {pos: score_flags(*gpa) for pos, gpa in sorted(by_pos.items())}
     allg, allp, alla = [], [], []
     for lang, (g, p, a) in sorted(by_lang.items()):
         out["by_language"][lang] = score_flags(g, p, a)

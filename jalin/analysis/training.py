@@ -818,6 +818,8 @@ def _risk_main(args) -> int:
         text.append(f"===== {title} =====")
         for lang, s in fr["by_language"].items():
             text.append(format_scores(f"language {lang}", s))
+        for pos, s in fr.get("by_position", {}).items():
+            text.append(format_scores(f"position {pos}", s))
         text.append(format_scores("all", fr["all"]))
     text.append(
         f"===== {held['mode']}: detector trained on {held['train_sessions']} sessions"

@@ -247,3 +247,26 @@ def test_alert_names_lines_in_order_with_counselor_turn_reason_and_safety_steps(
         assert never in flat
         for step in steps:
             assert step in flat
+
+
+def test_frozen_runner_scores_by_position_when_items_say_where_they_sit() -> None:
+    """Invented items only: v3-style items carry "position"; the runner reports each position apart."""
+    from jalin.analysis.model import load_model
+    from jalin.analysis.risk_eval import risk_frozen
+
+    ask = {"speaker": "counselor", "text": "Apakah kamu pernah berpikir untuk bunuh diri?"}
+    bye = {"speaker": "counselor", "text": "Baik, kita ketemu lagi Kamis depan ya."}
+    items = [
+        {"lang": "id", "context": [ask], "text": "Pernah, Bu.", "flags": ["risk_self"], "position": "short"},
+        {"lang": "id", "context": [bye], "text": "Iya, Bu. Makasih.", "flags": [], "position": "closing"},
+        {"lang": "id", "context": [bye], "text": "Bu, saya mau bunuh diri.", "flags": ["risk_self"],
+         "position": "closing"},
+    ]
+    res = risk_frozen(load_model(), items)
+    assert set(res["by_position"]) == {"short", "closing"}
+    assert res["by_position"]["short"]["risk_lines"] == 1
+    assert res["by_position"]["closing"]["lines"] == 2
+    assert res["by_position"]["closing"]["risk_lines"] == 1
+    assert res["all"]["lines"] == 3
+    # items without "position" (sets v1, v2) get no breakdown
+    assert "by_position" not in risk_frozen(load_model(), [{k: v for k, v in items[0].items() if k != "position"}])
