@@ -12,7 +12,10 @@ Two encoders, side by side in the same minutes (so the ratio survives a busy mac
 
 The jalin encoder runs first against an empty cache directory (cache cold: it decompresses and
 writes the cache) and then ``--repeat`` times against the filled one (cache warm). Each run prints
-the import time, the construction time, the first encode, their sum and the child's peak RSS.
+the import time, the construction time, the first encode, their sum, the child's peak RSS (VmHWM),
+how much of it the encoder added, and how much of that is private (RssAnon: the mapped weights'
+pages count in RSS but are page cache shared by every process). The cache is a temporary directory,
+so the user's own cache is neither used nor touched.
 """
 
 from __future__ import annotations
