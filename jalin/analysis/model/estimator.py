@@ -3,6 +3,8 @@
 A scikit-learn style estimator: ``__init__`` only stores parameters, ``fit`` returns
 ``self``, learned attributes end in ``_``, randomness comes from ``random_state`` and
 there is no I/O. ``X`` is a list of records from ``features.build_records``.
+scikit-learn is imported by ``fit`` only: the fitted head is frozen into a ``runtime``
+object, so prediction (and loading a saved model) never imports it.
 """
 
 from __future__ import annotations
@@ -10,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 
 from .features import ContextFeaturizer
+from .runtime import ClassifierParams, freeze
 
 __all__ = ["UtteranceClassifier"]
 
 
-class UtteranceClassifier(ClassifierMixin, BaseEstimator):
+class UtteranceClassifier(ClassifierParams):
     """Label one speaker's utterances from text, context, embeddings and lexicon cues."""
 
     def __init__(
@@ -104,12 +105,14 @@ class UtteranceClassifier(ClassifierMixin, BaseEstimator):
                 random_state=self.random_state,
             )
         elif getattr(self, "head", "lr") == "lr":
+            from sklearn.linear_model import LogisticRegression
+
             self.clf_ = LogisticRegression(
                 C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
             )
         else:
             raise ValueError(f"unknown head {self.head!r} (expected lr or mlp)")
-        self.clf_.fit(Z, y)
+        self.clf_ = freeze(self.clf_.fit(Z, y))  # what ships is what is evaluated from here on
         self.classes_ = self.clf_.classes_
         self.n_features_in_ = Z.shape[1]
         return self

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .lexicon import lexicon, normalize
+from .runtime import TransformerParams, freeze
 
 __all__ = ["N_POS_BINS", "ContextFeaturizer", "build_records", "position_features"]
 
@@ -99,13 +98,14 @@ def _ctx_text(r: dict, which: str) -> str:
     return f"__{same}__ {normalize(t)}"
 
 
-class ContextFeaturizer(BaseEstimator, TransformerMixin):
+class ContextFeaturizer(TransformerParams):
     """Sparse design matrix: word and char n-grams of the utterance, word n-grams of the previous
     (and optionally next) utterance, the sentence embeddings of the utterance and its neighbours,
     lexicon features of all three, and the position in the session.
 
     Each block is weighted so that the blocks are on comparable scales (TF-IDF rows and
-    embeddings are L2-normalised).
+    embeddings are L2-normalised). ``fit`` fits scikit-learn TF-IDF vectorizers and keeps them as
+    ``runtime.FrozenTfidf`` (the same matrices without scikit-learn).
     """
 
     use_own_prev = False  # defaults for artifacts pickled before the parameters existed
@@ -144,6 +144,8 @@ class ContextFeaturizer(BaseEstimator, TransformerMixin):
         self.use_own_next = use_own_next
 
     def _vectorizers(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         word = TfidfVectorizer(
             analyzer="word",
             ngram_range=tuple(self.word_ngrams),
@@ -184,10 +186,10 @@ class ContextFeaturizer(BaseEstimator, TransformerMixin):
             if self.use_next:
                 _, _, self.ctx_next_ = self._vectorizers()
                 self.ctx_next_.fit([_ctx_text(r, "next") for r in X])
-            # the stored stop_words_ set is large and unused at predict time
-            for v in (self.word_, self.char_, self.ctx_prev_, getattr(self, "ctx_next_", None)):
-                if v is not None and hasattr(v, "stop_words_"):
-                    v.stop_words_ = None
+            # vocabulary and idf only (the stop_words_ set of the fitted vectorizers is large and unused)
+            self.word_, self.char_, self.ctx_prev_ = (freeze(v) for v in (self.word_, self.char_, self.ctx_prev_))
+            if self.use_next:
+                self.ctx_next_ = freeze(self.ctx_next_)
         self.n_features_in_ = 1
         return self
 
