@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -389,18 +391,15 @@ class FrozenTfidf:
         text = _WHITE_SPACES.sub(" ", text)
         min_n, max_n = self.ngram_range
         ngrams: list[str] = []
-        append = ngrams.append
+        append, extend = ngrams.append, ngrams.extend
         for w in text.split():
             w = " " + w + " "
             w_len = len(w)
             for n in range(min_n, max_n + 1):
-                offset = 0
-                append(w[offset : offset + n])
-                while offset + n < w_len:
-                    offset += 1
-                    append(w[offset : offset + n])
-                if offset == 0:  # a short word (w_len < n) counts once
+                if w_len <= n:  # the padded word itself, once (scikit-learn: "count a short word only once")
+                    append(w)
                     break
+                extend([w[i : i + n] for i in range(w_len - n + 1)])
         return ngrams
 
     def build_analyzer(self) -> Callable[[str], list[str]]:
@@ -419,26 +418,24 @@ class FrozenTfidf:
         if isinstance(raw_documents, str):
             raise TypeError("an iterable of documents is expected, not a single string")
         analyze = self.build_analyzer()
-        vocabulary = self.vocabulary_
-        j_indices: list[int] = []
+        lookup = self.vocabulary_.get
+        # count each document's terms (in C), then look the distinct ones up; -1: not in the vocabulary
+        terms: list[int] = []
         values: list[int] = []
-        indptr = [0]
+        row_lengths: list[int] = []
         for doc in raw_documents:
-            counts: dict[int, int] = {}
-            for feature in analyze(doc):
-                idx = vocabulary.get(feature)
-                if idx is not None:
-                    counts[idx] = counts.get(idx, 0) + 1
-            j_indices.extend(counts)
+            counts = Counter(analyze(doc))
+            terms.extend(map(lookup, counts, repeat(-1)))
             values.extend(counts.values())
-            indptr.append(len(j_indices))
+            row_lengths.append(len(counts))
+        j_indices = np.asarray(terms, dtype=np.int64)
+        known = j_indices >= 0
+        rows = np.repeat(np.arange(len(row_lengths)), row_lengths)
+        indptr = np.zeros(len(row_lengths) + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows[known], minlength=len(row_lengths)), out=indptr[1:])
         X = sp.csr_matrix(
-            (
-                np.asarray(values, dtype=np.intc),
-                np.asarray(j_indices, dtype=np.int32),
-                np.asarray(indptr, dtype=np.int32),
-            ),
-            shape=(len(indptr) - 1, len(vocabulary)),
+            (np.asarray(values, dtype=np.intc)[known], j_indices[known].astype(np.int32), indptr),
+            shape=(len(row_lengths), len(self.vocabulary_)),
             dtype=self.dtype,
         )
         X.sort_indices()
