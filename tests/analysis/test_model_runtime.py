@@ -198,3 +198,17 @@ def test_estimators_work_with_clone_and_grid_search(corpus) -> None:
     assert search.best_params_["C"] in (0.5, 2.0)
     assert 0.0 <= search.best_score_ <= 1.0
     assert search.best_estimator_.score(X, y) == pytest.approx(float(np.mean(search.predict(X) == y)))
+
+
+def test_one_blas_thread_limits_and_restores() -> None:
+    from threadpoolctl import threadpool_info
+
+    from jalin.analysis.model.runtime import one_blas_thread
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with one_blas_thread():
+        assert blas_threads() and set(blas_threads()) == {1}
+    assert blas_threads() == before
