@@ -18,7 +18,15 @@ from jalin.analysis.model import load_model
 from jalin.analysis.model.estimator import UtteranceClassifier
 from jalin.analysis.model.features import ContextFeaturizer, _ctx_text
 from jalin.analysis.model.labeller import records_for_rows
-from jalin.analysis.model.runtime import FrozenTfidf, LinearHead, MLPHead, expit, freeze
+from jalin.analysis.model.runtime import (
+    DesignRows,
+    FrozenTfidf,
+    LinearHead,
+    MLPHead,
+    SparseRows,
+    expit,
+    freeze,
+)
 from jalin.analysis.model.stages import StageSequencer
 from jalin.analysis.model.tasks import dense_features
 
@@ -59,6 +67,7 @@ def test_frozen_tfidf_is_bit_identical_for_the_featurizer_settings(corpus) -> No
         assert isinstance(frozen, FrozenTfidf)
         docs = docs_of(test) + ODD_TEXTS
         _same_csr(vec.transform(docs), frozen.transform(docs))
+        _same_csr(vec.transform(docs), frozen.transform_rows(docs).to_scipy())
 
 
 @pytest.mark.parametrize(
@@ -108,10 +117,35 @@ def test_linear_head_reproduces_multinomial_logistic_regression(corpus) -> None:
     head = freeze(lr)
     assert isinstance(head, LinearHead) and len(head.classes_) > 2
     np.testing.assert_array_equal(head.decision_function(T), lr.decision_function(T))
+    design = feat.design([r for r in test if r["speaker"] == "counselor"])  # what prediction multiplies
+    np.testing.assert_array_equal(head.decision_function(design), lr.decision_function(T))
+    np.testing.assert_array_equal(head.predict_proba(design), lr.predict_proba(T))
     np.testing.assert_array_equal(head.predict_proba(T), lr.predict_proba(T))
     np.testing.assert_array_equal(head.predict(T), lr.predict(T))
     with pytest.raises(ValueError, match="features"):
         head.predict_proba(T[:, :-1])
+
+
+def test_design_rows_multiply_exactly_as_scipy(corpus) -> None:
+    """Prediction multiplies ``DesignRows`` (numpy) where training had scipy's CSR matrix: same bits."""
+    _, train, _, test = corpus
+    feat = ContextFeaturizer(min_df=1, use_own_prev=True).fit(train)
+    design = feat.design(test + train[:3])
+    assert isinstance(design, DesignRows) and all(isinstance(b, SparseRows) for b in design.blocks)
+    S = feat.transform(test + train[:3])
+    assert design.shape == S.shape
+    _same_csr(design.to_scipy(), S)
+    rng = np.random.default_rng(1)
+    for n_out, dtype in ((20, np.float32), (1, np.float32), (7, np.float64), (256, np.float32)):
+        W = rng.normal(0, 1, (S.shape[1], n_out)).astype(dtype)
+        ours, ref = design @ W, S @ W
+        assert ours.dtype == ref.dtype
+        np.testing.assert_array_equal(ours, ref)
+    np.testing.assert_array_equal(design @ W[:, :3].T.copy().T, S @ W[:, :3])  # a transposed (F-order) W
+    with pytest.raises(ValueError, match="multiply"):
+        design @ W[:-1]
+    empty = ContextFeaturizer(min_df=1).fit(train).design([{**test[0], "text": "", "prev_text": "", "next_text": ""}])
+    assert empty.shape[0] == 1 and (empty @ np.ones((empty.shape[1], 2), np.float32)).shape == (1, 2)
 
 
 def test_linear_head_reproduces_binary_logistic_regression(corpus) -> None:

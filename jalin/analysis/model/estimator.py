@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .features import ContextFeaturizer
-from .runtime import ClassifierParams, freeze
+from .runtime import ClassifierParams, LinearHead, MLPHead, freeze
 
 __all__ = ["UtteranceClassifier"]
 
@@ -117,15 +117,20 @@ class UtteranceClassifier(ClassifierParams):
         self.n_features_in_ = Z.shape[1]
         return self
 
+    def _design(self, X: Sequence[dict]):
+        Z = self.featurizer_.design(X)
+        # a scikit-learn head (a format-1 artifact being converted) needs a scipy matrix
+        return Z if isinstance(self.clf_, (LinearHead, MLPHead)) else Z.to_scipy()
+
     def decision_function(self, X: Sequence[dict]) -> np.ndarray:
         if not hasattr(self.clf_, "decision_function"):
             return np.log(np.clip(self.predict_proba(X), 1e-12, 1.0))
-        return self.clf_.decision_function(self.featurizer_.transform(X))
+        return self.clf_.decision_function(self._design(X))
 
     def predict_proba(self, X: Sequence[dict]) -> np.ndarray:
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)))
-        return self.clf_.predict_proba(self.featurizer_.transform(X))
+        return self.clf_.predict_proba(self._design(X))
 
     def predict(self, X: Sequence[dict]) -> np.ndarray:
         if len(X) == 0:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from .lexicon import lexicon, normalize
-from .runtime import TransformerParams, freeze
+from .runtime import DesignRows, SparseRows, TransformerParams, freeze
 
 __all__ = ["N_POS_BINS", "ContextFeaturizer", "build_records", "position_features"]
 
@@ -194,16 +193,21 @@ class ContextFeaturizer(TransformerParams):
         return self
 
     def transform(self, X: Sequence[dict]):
+        """The design matrix as a scipy CSR matrix (for fitting scikit-learn heads)."""
+        return self.design(X).to_scipy()
+
+    def design(self, X: Sequence[dict]) -> DesignRows:
+        """The design matrix as ``runtime.DesignRows`` (prediction: same products, no scipy)."""
         blocks = []
         if self.use_tfidf:
             texts = [r["text"] for r in X]
             blocks += [
-                self.word_.transform(texts),
-                self.char_.transform(texts),
-                self.ctx_prev_.transform([_ctx_text(r, "prev") for r in X]) * self.ctx_weight,
+                _rows(self.word_, texts),
+                _rows(self.char_, texts),
+                _rows(self.ctx_prev_, [_ctx_text(r, "prev") for r in X]) * self.ctx_weight,
             ]
             if self.use_next:
-                blocks.append(self.ctx_next_.transform([_ctx_text(r, "next") for r in X]) * self.ctx_weight)
+                blocks.append(_rows(self.ctx_next_, [_ctx_text(r, "next") for r in X]) * self.ctx_weight)
         emb = np.stack([r["emb"] for r in X]) * self.emb_weight
         prev = np.stack([r["prev_emb"] for r in X]) * (self.emb_weight * self.ctx_weight)
         dense = [emb, prev]
@@ -233,5 +237,10 @@ class ContextFeaturizer(TransformerParams):
         dense.append(same_prev * self.lex_weight)
         if self.use_position:
             dense.append(position_features(X) * self.lex_weight)
-        blocks.append(sp.csr_matrix(np.hstack(dense).astype(np.float32)))
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return DesignRows(blocks, np.hstack(dense).astype(np.float32))
+
+
+def _rows(vectorizer, docs: list[str]) -> SparseRows:
+    if hasattr(vectorizer, "transform_rows"):  # a FrozenTfidf
+        return vectorizer.transform_rows(docs)
+    return SparseRows.from_scipy(vectorizer.transform(docs))  # scikit-learn's, in a format-1 artifact

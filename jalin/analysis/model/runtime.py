@@ -10,6 +10,9 @@ Importing scikit-learn costs about 0.7 s (it pulls in scipy.stats), more than th
 - ``LinearHead``: a fitted ``LogisticRegression`` (binary or multinomial) as three arrays.
 - ``MLPHead``: a fitted ``MLPClassifier`` (the ``head="mlp"`` option) as its weight matrices.
 - ``FrozenTfidf``: a fitted ``TfidfVectorizer`` as its vocabulary and idf vector.
+- ``SparseRows`` / ``DesignRows``: the featurizer's sparse design matrix as numpy arrays, with a
+  product that adds up exactly as scipy's CSR product: prediction does not import scipy either
+  (``scipy.sparse`` alone took 0.2 s to import); training converts them with ``to_scipy``.
 
 ``freeze`` turns a fitted scikit-learn part into one of these. The estimators freeze their parts
 right after fitting, so the model evaluated in memory is exactly the one that is saved. Each
@@ -29,14 +32,15 @@ from contextlib import contextmanager
 from itertools import repeat
 
 import numpy as np
-import scipy.sparse as sp
 
 __all__ = [
     "ClassifierParams",
+    "DesignRows",
     "FrozenTfidf",
     "LinearHead",
     "MLPHead",
     "Params",
+    "SparseRows",
     "TransformerParams",
     "expit",
     "freeze",
@@ -198,10 +202,7 @@ class LinearHead:
 
     def decision_function(self, X) -> np.ndarray:
         _check_width(X, self.n_features_in_, "LinearHead")
-        scores = X @ self.coef_.T + self.intercept_
-        if sp.issparse(scores):  # pragma: no cover - a sparse @ dense product is dense
-            scores = scores.toarray()
-        scores = np.asarray(scores)
+        scores = np.asarray(X @ self.coef_.T + self.intercept_)  # scipy and DesignRows products are dense
         return scores.reshape(-1) if scores.shape[1] == 1 else scores
 
     def predict_proba(self, X) -> np.ndarray:
@@ -250,8 +251,7 @@ class MLPHead:
         a = X
         last = len(self.coefs_) - 1
         for i, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
-            a = a @ W
-            a = np.asarray(a.toarray() if sp.issparse(a) else a)
+            a = np.asarray(a @ W)
             a += b
             if i != last:
                 _ACTIVATIONS[self.activation](a)
@@ -417,7 +417,12 @@ class FrozenTfidf:
                 self._analyze = lambda doc: ngrams(prep(doc))
         return self._analyze
 
-    def transform(self, raw_documents: Iterable[str]) -> sp.csr_matrix:
+    def transform(self, raw_documents: Iterable[str]):
+        """The TF-IDF matrix as a scipy CSR matrix (what ``TfidfVectorizer.transform`` returns)."""
+        return self.transform_rows(raw_documents).to_scipy()
+
+    def transform_rows(self, raw_documents: Iterable[str]) -> SparseRows:
+        """The same matrix as ``SparseRows`` (no scipy)."""
         if isinstance(raw_documents, str):
             raise TypeError("an iterable of documents is expected, not a single string")
         analyze = self.build_analyzer()
@@ -431,17 +436,15 @@ class FrozenTfidf:
             terms.extend(map(lookup, counts, repeat(-1)))
             values.extend(counts.values())
             row_lengths.append(len(counts))
-        j_indices = np.asarray(terms, dtype=np.int64)
-        known = j_indices >= 0
-        rows = np.repeat(np.arange(len(row_lengths)), row_lengths)
+        cols = np.asarray(terms, dtype=np.int64)
+        known = cols >= 0
+        rows = np.repeat(np.arange(len(row_lengths)), row_lengths)[known]
+        cols = cols[known].astype(np.int32)
+        order = np.lexsort((cols, rows))  # columns sorted within each row, as scipy's sort_indices
+        data = np.asarray(values, dtype=np.intc)[known][order].astype(self.dtype)
         indptr = np.zeros(len(row_lengths) + 1, dtype=np.int32)
-        np.cumsum(np.bincount(rows[known], minlength=len(row_lengths)), out=indptr[1:])
-        X = sp.csr_matrix(
-            (np.asarray(values, dtype=np.intc)[known], j_indices[known].astype(np.int32), indptr),
-            shape=(len(row_lengths), len(self.vocabulary_)),
-            dtype=self.dtype,
-        )
-        X.sort_indices()
+        np.cumsum(np.bincount(rows, minlength=len(row_lengths)), out=indptr[1:])
+        X = SparseRows(data, cols[order], indptr, len(self.vocabulary_))
         if self.binary:
             X.data.fill(1)
         if self.sublinear_tf:
@@ -450,30 +453,104 @@ class FrozenTfidf:
         if self.idf_ is not None:
             X.data *= self.idf_[X.indices]
         if self.norm == "l2":
-            _l2_normalize_rows(X)
+            _l2_normalize_rows(X.data, X.indptr)
         return X
 
 
-def _l2_normalize_rows(X: sp.csr_matrix) -> None:
+def _l2_normalize_rows(data: np.ndarray, indptr: np.ndarray) -> None:
     """In place, as ``sklearn.utils.sparsefuncs_fast.inplace_csr_row_normalize_l2``: squares in the
     data's precision, summed in float64 from left to right, rows of zeros left alone."""
-    data, indptr = X.data, X.indptr
     counts = np.diff(indptr)
     if not len(data):
         return
     squares = (data * data).astype(np.float64)
-    # sum each row's squares left to right: step k adds the k-th entry of every row that has one
+    sums = np.zeros(len(counts))
+    for rows, positions in _row_steps(indptr):
+        sums[rows] += squares[positions]
+    norms = np.sqrt(sums)
+    norms[norms == 0.0] = 1.0
+    data[:] = (data.astype(np.float64) / np.repeat(norms, counts)).astype(data.dtype)
+
+
+def _row_steps(indptr: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Step k: (the rows that have more than k entries, the position of their k-th entry).
+    Going through the steps in order visits every row's entries from left to right."""
+    counts = np.diff(indptr)
     order = np.argsort(-counts, kind="stable")
     starts = indptr[:-1][order]
     longest_first = counts[order]
-    sums = np.zeros(len(counts))
-    for k in range(int(longest_first[0])):
-        m = int(np.searchsorted(-longest_first, -k, side="left"))  # rows with more than k entries
-        sums[:m] += squares[starts[:m] + k]
-    norms = np.empty(len(counts))
-    norms[order] = np.sqrt(sums)
-    norms[norms == 0.0] = 1.0
-    data[:] = (data.astype(np.float64) / np.repeat(norms, counts)).astype(data.dtype)
+    for k in range(int(longest_first[0]) if len(counts) else 0):
+        m = int(np.searchsorted(-longest_first, -k, side="left"))
+        yield order[:m], starts[:m] + k
+
+
+# --- sparse rows without scipy --------------------------------------------------------------------
+class SparseRows:
+    """A CSR matrix as numpy arrays: ``data``, ``indices`` (sorted within each row), ``indptr``."""
+
+    ndim = 2
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n_cols: int):
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.shape = (len(indptr) - 1, int(n_cols))
+
+    @classmethod
+    def from_scipy(cls, X) -> SparseRows:
+        X = X.tocsr()
+        X.sort_indices()
+        return cls(X.data, X.indices, X.indptr, X.shape[1])
+
+    def __mul__(self, scalar: float) -> SparseRows:
+        # as scipy's csr * scalar: the data times the scalar, in the data's precision
+        return SparseRows(self.data * scalar, self.indices, self.indptr, self.shape[1])
+
+    def to_scipy(self):
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+
+
+class DesignRows:
+    """Sparse blocks side by side, then one dense block: the featurizer's design matrix.
+
+    ``X @ W`` (``W`` dense, one row per column of ``X``) equals scipy's product of the same CSR
+    matrix bit for bit: scipy adds, for each row, the products of its nonzero entries one by one
+    in column order, in the precision of the data (sparsetools ``csr_matvecs``); so does this,
+    vectorised over rows (zeros of the dense block add nothing). About 30 ms for 300 rows and 20
+    classes, where scipy takes 3 ms, but importing scipy.sparse took 0.2 s."""
+
+    ndim = 2
+
+    def __init__(self, blocks: Sequence[SparseRows], dense: np.ndarray):
+        self.blocks = list(blocks)
+        self.dense = np.asarray(dense)
+        n = self.dense.shape[0]
+        if any(b.shape[0] != n for b in self.blocks):
+            raise ValueError("all blocks need the same number of rows")
+        self.shape = (n, sum(b.shape[1] for b in self.blocks) + self.dense.shape[1])
+        self.dtype = np.result_type(*(b.data.dtype for b in self.blocks), self.dense.dtype)
+
+    def to_scipy(self):
+        import scipy.sparse as sp
+
+        parts = [b.to_scipy() for b in self.blocks] + [sp.csr_matrix(self.dense)]
+        return sp.hstack(parts, format="csr", dtype=self.dtype)
+
+    def __matmul__(self, W: np.ndarray) -> np.ndarray:
+        W = np.ascontiguousarray(W)  # its rows are gathered (scipy copies it too)
+        if W.ndim != 2 or W.shape[0] != self.shape[1]:
+            raise ValueError(f"cannot multiply a {self.shape} matrix by one of shape {W.shape}")
+        out = np.zeros((self.shape[0], W.shape[1]), dtype=np.result_type(self.dtype, W.dtype))
+        offset = 0
+        for b in self.blocks:
+            Wb = W[offset : offset + b.shape[1]]
+            for rows, positions in _row_steps(b.indptr):
+                out[rows] += b.data[positions][:, None] * Wb[b.indices[positions]]
+            offset += b.shape[1]
+        Wd = W[offset:]
+        for j in range(self.dense.shape[1]):
+            out += self.dense[:, j, None] * Wd[j]
+        return out
 
 
 # --- freezing ------------------------------------------------------------------------------------
