@@ -1,7 +1,7 @@
 """Session analysis: from a counseling transcript to labels, metrics, feedback and reports.
 
-Pure Python on top of numpy/scikit-learn; it never imports Django, so the command line,
-notebooks and the web app (which wraps it) share one engine.
+Pure Python on top of numpy and scipy.sparse (scikit-learn only to train a model); it never
+imports Django, so the command line, notebooks and the web app (which wraps it) share one engine.
 
     from jalin.analysis import parse_file, analyze, to_html
     result = analyze(parse_file("sesi.docx"), lang="id")

@@ -511,7 +511,7 @@ def _train_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="jalin train",
         description="Train the utterance-labelling model on a labelled corpus.",
-        epilog="example: jalin train --data jalin/analysis/data/corpus --out /tmp/model.joblib --seed 0",
+        epilog="example: jalin train --data jalin/analysis/data/corpus --out /tmp/model.model --seed 0",
     )
     p.add_argument(
         "--data",
@@ -568,8 +568,8 @@ def train_main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"jalin train: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    if default_out:  # keep exactly one shipped artifact
-        for old in _models_dir().glob("jalin-labels-*.joblib"):
+    if default_out:  # keep exactly one shipped artifact (and no format-1 .joblib one)
+        for old in [*_models_dir().glob("jalin-labels-*.model"), *_models_dir().glob("jalin-labels-*.joblib")]:
             if old.resolve() != path.resolve():
                 old.unlink()
     size = os.path.getsize(path) / 1e6

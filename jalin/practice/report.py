@@ -10,10 +10,9 @@ from jalin.analysis.taxonomy import taxonomy
 def current_model_version() -> str:
     """The version of the model a new run would use (read from the artifact's name; no loading)."""
     try:
-        from jalin.analysis.model import default_model_path
+        from jalin.analysis.model.persist import artifact_version, default_model_path
 
-        name = default_model_path().name
-        return "jalin-" + name.removeprefix("jalin-labels-").removesuffix(".joblib")
+        return artifact_version(default_model_path())
     except Exception:  # noqa: BLE001 - no model installed: the page still shows stored results
         return ""
 

@@ -172,7 +172,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_missing_model_is_one_line(tmp_path: Path) -> None:
-    code, out, err = run([str(write(tmp_path, "a.txt", SESSION_ID)), "--model", str(tmp_path / "nope.joblib"),
+    code, out, err = run([str(write(tmp_path, "a.txt", SESSION_ID)), "--model", str(tmp_path / "nope.model"),
                           "--lang", "en"])
     assert code == 1 and out == ""
     assert len(err.strip().splitlines()) == 1 and "model" in err and "Traceback" not in err

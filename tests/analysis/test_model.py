@@ -3,7 +3,9 @@ field of LabelledUtterance sensibly. Plus clear ModelErrors for missing/corrupt/
 
 from __future__ import annotations
 
+import json
 import re
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,7 @@ from jalin.analysis.corpus import corpus_hash, load_corpus
 from jalin.analysis.errors import ModelError
 from jalin.analysis.model import LabelModel, default_model_path, load_model
 from jalin.analysis.model.lexicon import lexicon_hash
-from jalin.analysis.model.persist import FORMAT_VERSION
+from jalin.analysis.model.persist import FORMAT_VERSION, MAGIC, artifact_version, dumps_artifact
 from jalin.analysis.risk_train import load_risk_items, risk_items_hash, shipped_risk_train_paths
 from jalin.analysis.taxonomy import taxonomy
 
@@ -43,7 +45,8 @@ def test_shipped_artifact_is_small_and_versioned(model) -> None:
     path = default_model_path()
     assert path.stat().st_size < 8 * 1024 * 1024
     assert re.fullmatch(r"jalin-\d{4}\.\d{2}-\d+\+[0-9a-f]{10}(-r[0-9a-f]{6})?", model.version)
-    assert path.name == f"jalin-labels-{model.version.removeprefix('jalin-')}.joblib"
+    assert path.name == f"jalin-labels-{model.version.removeprefix('jalin-')}.model"
+    assert artifact_version(path) == model.version
     assert model.backend in ("use", "e5")
 
 
@@ -121,35 +124,92 @@ def test_english_and_empty_transcripts(model) -> None:
 
 def test_missing_model_file(tmp_path) -> None:
     with pytest.raises(ModelError) as err:
-        load_model(tmp_path / "nope.joblib")
+        load_model(tmp_path / "nope.model")
     assert err.value.message_id == "model_missing"
-    assert "nope.joblib" in err.value.message("en")
+    assert "nope.model" in err.value.message("en")
 
 
-def test_corrupt_model_file(tmp_path) -> None:
-    p = tmp_path / "bad.joblib"
+def _error(path) -> ModelError:
+    with pytest.raises(ModelError) as err:
+        load_model(path)
+    return err.value
+
+
+def test_corrupt_or_foreign_files(tmp_path) -> None:
+    p = tmp_path / "bad.model"
     p.write_bytes(b"\x00not a model at all" * 10)
-    with pytest.raises(ModelError) as err:
-        load_model(p)
-    assert err.value.message_id == "model_corrupt"
+    assert (_error(p).message_id, _error(p).params["detail"]) == ("model_corrupt", "not a Jalin model artifact")
+    p.write_bytes(b"")
+    assert _error(p).message_id == "model_corrupt"
     q = tmp_path / "other.joblib"
-    joblib.dump({"hello": "world"}, q)
-    with pytest.raises(ModelError) as err:
-        load_model(q)
-    assert err.value.message_id == "model_corrupt"
+    joblib.dump({"hello": "world"}, q)  # a pickle, but not one of ours
+    assert _error(q).message_id == "model_corrupt"
+    r = tmp_path / "header.model"
+    r.write_bytes(MAGIC + struct.pack("<I", 5) + b"{nope" + b"\0" * 100)
+    assert (_error(r).message_id, _error(r).params["detail"]) == ("model_corrupt", "header")
+
+
+def test_truncated_and_damaged_artifacts(tmp_path, model) -> None:
+    data = dumps_artifact(model)
+    cut = tmp_path / "cut.model"
+    cut.write_bytes(data[: len(data) // 2])
+    assert (_error(cut).message_id, _error(cut).params["detail"]) == ("model_corrupt", "truncated")
+    flipped = bytearray(data)
+    flipped[-1000] ^= 0x01  # one bit of a coefficient
+    bad = tmp_path / "flip.model"
+    bad.write_bytes(bytes(flipped))
+    assert (_error(bad).message_id, _error(bad).params["detail"]) == ("model_corrupt", "checksum")
+    assert "checksum" in _error(bad).message("id")
+
+
+def _with_header(data: bytes, **changes) -> bytes:
+    (n,) = struct.unpack_from("<I", data, len(MAGIC))
+    start = len(MAGIC) + 4
+    header = json.loads(data[start : start + n])
+    header.update(changes)
+    raw = json.dumps(header).encode()
+    return MAGIC + struct.pack("<I", len(raw)) + raw + data[start + n :]
 
 
 def test_incompatible_model_version(tmp_path, model) -> None:
+    data = dumps_artifact(model)
+    p = tmp_path / "next.model"
+    p.write_bytes(_with_header(data, format=FORMAT_VERSION + 1))
+    err = _error(p)
+    assert err.message_id == "model_version" and f"format {FORMAT_VERSION + 1}" in err.message("en")
+    p.write_bytes(_with_header(data, numpy=1))  # pickled arrays name numpy 2's modules
+    err = _error(p)
+    assert err.message_id == "model_version" and "numpy 1" in err.message("en")
+    p.write_bytes(_with_header(data, size=len(data)))  # the header itself is intact: only the size is off
+    assert _error(p).message_id == "model_corrupt"
+
+
+def test_format_1_artifacts_are_refused_as_an_old_version(tmp_path) -> None:
+    # a joblib file of the previous format: a clear version error, without unpickling it
+    old = ROOT / "tests/analysis/data/models/format1-tiny.joblib"
+    err = _error(old)
+    assert err.message_id == "model_version"
+    assert "format 1" in err.message("en") and f"format {FORMAT_VERSION}" in err.message("en")
     p = tmp_path / "old.joblib"
-    joblib.dump({"format": FORMAT_VERSION + 1, "sklearn": "0.0", "version": "x", "model": None}, p)
-    with pytest.raises(ModelError) as err:
-        load_model(p)
-    assert err.value.message_id == "model_version"
-    p2 = tmp_path / "sk.joblib"
-    joblib.dump({"format": FORMAT_VERSION, "sklearn": "0.1", "version": model.version, "model": model}, p2)
-    with pytest.raises(ModelError) as err:
-        load_model(p2)
-    assert err.value.message_id == "model_version" and "scikit-learn" in err.value.message("en")
+    joblib.dump({"format": 1, "sklearn": "0.1", "version": "x", "model": None}, p, compress=0)
+    assert _error(p).message_id == "model_version"
+
+
+def test_artifacts_only_unpickle_model_classes(tmp_path, model) -> None:
+    """An artifact naming anything else (scikit-learn, os.system) is refused, and never saved."""
+    import pickle
+
+    from jalin.analysis.model.persist import _ArtifactUnpickler
+
+    evil = pickle.dumps({"version": "x", "model": __import__("os").getcwd}, protocol=5)
+    with pytest.raises(pickle.UnpicklingError, match="posix.getcwd|os.getcwd"):
+        _ArtifactUnpickler(__import__("io").BytesIO(evil)).load()
+    from sklearn.linear_model import LogisticRegression
+
+    clone_model = pickle.loads(pickle.dumps(model))
+    clone_model.stages.clf_ = LogisticRegression()
+    with pytest.raises(ValueError, match="sklearn"):
+        dumps_artifact(clone_model)
 
 
 def test_model_package_never_imports_django() -> None:
@@ -160,6 +220,22 @@ def test_model_package_never_imports_django() -> None:
     )
     proc = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+def test_analysis_never_imports_scikit_learn_or_scipy() -> None:
+    """`jalin analyze` and the web worker's analysis run without scikit-learn (0.7 s of imports) or scipy."""
+    script = (
+        "import sys; import jalin.analysis.engine as e; from jalin.analysis import parse_text, to_html, to_json; "
+        "r = e.analyze(parse_text('Konselor: Apa kabar?\\nKonseli: Aku capek hidup, Bu.', source='x.txt')); "
+        "to_html(r); to_json(r); assert r.utterances[1].flags == ['risk_self'], r.utterances[1].flags; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'joblib', 'scipy')); "
+        "assert not bad, bad; print('ok')"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300, check=False
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"

@@ -27,7 +27,7 @@ def test_training_smoke_and_roundtrip(tiny, tmp_path) -> None:
     _, rows, model = tiny
     assert model.meta["n_rows"] == len(rows) and model.meta["n_sessions"] == 8
     saved = save_model(model, tmp_path)
-    assert saved.name.startswith("jalin-labels-") and saved.suffix == ".joblib"
+    assert saved.name.startswith("jalin-labels-") and saved.suffix == ".model"
     again = load_model(saved)
     t = transcript()
     a, b = model.predict(t), again.predict(t)
@@ -112,7 +112,7 @@ def test_evaluate_on_corpus_file_and_missing_model(tiny, tmp_path, capsys) -> No
     res = json.loads(capsys.readouterr().out)
     assert res["counselor"]["macro_f1"] > 0.5 and res["counselor"]["kappa"] is not None
     assert "confusion" in res["counselee"] and "stage" in res
-    assert evaluate_main([str(path), "--model", str(tmp_path / "none.joblib")]) == 1
+    assert evaluate_main([str(path), "--model", str(tmp_path / "none.model")]) == 1
     assert "not found" in capsys.readouterr().err
 
 

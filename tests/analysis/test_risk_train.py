@@ -140,10 +140,10 @@ def test_cross_validation_scores_each_item_on_its_line_only() -> None:
 def test_train_refuses_a_bad_risk_file_before_training(tmp_path, capsys) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x", "flags": ["nope"], "context": []}\n', encoding="utf-8")
-    assert train_main(["--risk-data", str(bad), "--out", str(tmp_path / "m.joblib")]) == 2
+    assert train_main(["--risk-data", str(bad), "--out", str(tmp_path / "m.model")]) == 2
     err = capsys.readouterr().err
     assert "bad.jsonl, line 1: unknown flag(s) nope" in err
-    assert not (tmp_path / "m.joblib").exists()
+    assert not (tmp_path / "m.model").exists()
 
 
 def test_the_choice_takes_precision_at_a_real_sessions_prevalence() -> None:

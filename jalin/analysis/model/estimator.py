@@ -3,6 +3,8 @@
 A scikit-learn style estimator: ``__init__`` only stores parameters, ``fit`` returns
 ``self``, learned attributes end in ``_``, randomness comes from ``random_state`` and
 there is no I/O. ``X`` is a list of records from ``features.build_records``.
+scikit-learn is imported by ``fit`` only: the fitted head is frozen into a ``runtime``
+object, so prediction (and loading a saved model) never imports it.
 """
 
 from __future__ import annotations
@@ -10,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
 
 from .features import ContextFeaturizer
+from .runtime import ClassifierParams, LinearHead, MLPHead, freeze
 
 __all__ = ["UtteranceClassifier"]
 
 
-class UtteranceClassifier(ClassifierMixin, BaseEstimator):
+class UtteranceClassifier(ClassifierParams):
     """Label one speaker's utterances from text, context, embeddings and lexicon cues."""
 
     def __init__(
@@ -104,25 +105,32 @@ class UtteranceClassifier(ClassifierMixin, BaseEstimator):
                 random_state=self.random_state,
             )
         elif getattr(self, "head", "lr") == "lr":
+            from sklearn.linear_model import LogisticRegression
+
             self.clf_ = LogisticRegression(
                 C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
             )
         else:
             raise ValueError(f"unknown head {self.head!r} (expected lr or mlp)")
-        self.clf_.fit(Z, y)
+        self.clf_ = freeze(self.clf_.fit(Z, y))  # what ships is what is evaluated from here on
         self.classes_ = self.clf_.classes_
         self.n_features_in_ = Z.shape[1]
         return self
 
+    def _design(self, X: Sequence[dict]):
+        Z = self.featurizer_.design(X)
+        # a scikit-learn head (a format-1 artifact being converted) needs a scipy matrix
+        return Z if isinstance(self.clf_, (LinearHead, MLPHead)) else Z.to_scipy()
+
     def decision_function(self, X: Sequence[dict]) -> np.ndarray:
         if not hasattr(self.clf_, "decision_function"):
             return np.log(np.clip(self.predict_proba(X), 1e-12, 1.0))
-        return self.clf_.decision_function(self.featurizer_.transform(X))
+        return self.clf_.decision_function(self._design(X))
 
     def predict_proba(self, X: Sequence[dict]) -> np.ndarray:
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)))
-        return self.clf_.predict_proba(self.featurizer_.transform(X))
+        return self.clf_.predict_proba(self._design(X))
 
     def predict(self, X: Sequence[dict]) -> np.ndarray:
         if len(X) == 0:

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .lexicon import lexicon, normalize
+from .runtime import DesignRows, SparseRows, TransformerParams, freeze
 
 __all__ = ["N_POS_BINS", "ContextFeaturizer", "build_records", "position_features"]
 
@@ -99,13 +97,14 @@ def _ctx_text(r: dict, which: str) -> str:
     return f"__{same}__ {normalize(t)}"
 
 
-class ContextFeaturizer(BaseEstimator, TransformerMixin):
+class ContextFeaturizer(TransformerParams):
     """Sparse design matrix: word and char n-grams of the utterance, word n-grams of the previous
     (and optionally next) utterance, the sentence embeddings of the utterance and its neighbours,
     lexicon features of all three, and the position in the session.
 
     Each block is weighted so that the blocks are on comparable scales (TF-IDF rows and
-    embeddings are L2-normalised).
+    embeddings are L2-normalised). ``fit`` fits scikit-learn TF-IDF vectorizers and keeps them as
+    ``runtime.FrozenTfidf`` (the same matrices without scikit-learn).
     """
 
     use_own_prev = False  # defaults for artifacts pickled before the parameters existed
@@ -144,6 +143,8 @@ class ContextFeaturizer(BaseEstimator, TransformerMixin):
         self.use_own_next = use_own_next
 
     def _vectorizers(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         word = TfidfVectorizer(
             analyzer="word",
             ngram_range=tuple(self.word_ngrams),
@@ -184,24 +185,29 @@ class ContextFeaturizer(BaseEstimator, TransformerMixin):
             if self.use_next:
                 _, _, self.ctx_next_ = self._vectorizers()
                 self.ctx_next_.fit([_ctx_text(r, "next") for r in X])
-            # the stored stop_words_ set is large and unused at predict time
-            for v in (self.word_, self.char_, self.ctx_prev_, getattr(self, "ctx_next_", None)):
-                if v is not None and hasattr(v, "stop_words_"):
-                    v.stop_words_ = None
+            # vocabulary and idf only (the stop_words_ set of the fitted vectorizers is large and unused)
+            self.word_, self.char_, self.ctx_prev_ = (freeze(v) for v in (self.word_, self.char_, self.ctx_prev_))
+            if self.use_next:
+                self.ctx_next_ = freeze(self.ctx_next_)
         self.n_features_in_ = 1
         return self
 
     def transform(self, X: Sequence[dict]):
+        """The design matrix as a scipy CSR matrix (for fitting scikit-learn heads)."""
+        return self.design(X).to_scipy()
+
+    def design(self, X: Sequence[dict]) -> DesignRows:
+        """The design matrix as ``runtime.DesignRows`` (prediction: same products, no scipy)."""
         blocks = []
         if self.use_tfidf:
             texts = [r["text"] for r in X]
             blocks += [
-                self.word_.transform(texts),
-                self.char_.transform(texts),
-                self.ctx_prev_.transform([_ctx_text(r, "prev") for r in X]) * self.ctx_weight,
+                _rows(self.word_, texts),
+                _rows(self.char_, texts),
+                _rows(self.ctx_prev_, [_ctx_text(r, "prev") for r in X]) * self.ctx_weight,
             ]
             if self.use_next:
-                blocks.append(self.ctx_next_.transform([_ctx_text(r, "next") for r in X]) * self.ctx_weight)
+                blocks.append(_rows(self.ctx_next_, [_ctx_text(r, "next") for r in X]) * self.ctx_weight)
         emb = np.stack([r["emb"] for r in X]) * self.emb_weight
         prev = np.stack([r["prev_emb"] for r in X]) * (self.emb_weight * self.ctx_weight)
         dense = [emb, prev]
@@ -231,5 +237,10 @@ class ContextFeaturizer(BaseEstimator, TransformerMixin):
         dense.append(same_prev * self.lex_weight)
         if self.use_position:
             dense.append(position_features(X) * self.lex_weight)
-        blocks.append(sp.csr_matrix(np.hstack(dense).astype(np.float32)))
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return DesignRows(blocks, np.hstack(dense).astype(np.float32))
+
+
+def _rows(vectorizer, docs: list[str]) -> SparseRows:
+    if hasattr(vectorizer, "transform_rows"):  # a FrozenTfidf
+        return vectorizer.transform_rows(docs)
+    return SparseRows.from_scipy(vectorizer.transform(docs))  # scikit-learn's, in a format-1 artifact

@@ -25,6 +25,7 @@ from .features import build_records
 from .lexicon import lexicon_hash
 from .risk import RiskDetector
 from .rules import evidence_for, rule_label
+from .runtime import one_blas_thread
 from .stages import STAGES, StageSequencer
 from .tasks import TaskDetector
 
@@ -170,14 +171,15 @@ class LabelModel:
         texts = ["[diam]" if u.is_silence else (u.text or "") for u in utts]
         speakers = [u.speaker if u.speaker in ("counselor", "counselee") else "counselee" for u in utts]
         recs = self.records(speakers, texts)
-        labels = self.label_records(recs)
+        with one_blas_thread():
+            labels = self.label_records(recs)
+            risk = self.risk.predict(recs)
+            stages = self.stages.predict_session(recs, [_stage_of_hint(u.stage_hint) for u in utts])
+            tasks, _, task_p = self.tasks.predict_with_confidence(recs)
         for i, u in enumerate(utts):
             if u.is_silence and labels[i][3][:1] != ["rule:silence"]:
                 lab = "silence" if speakers[i] == "counselor" else "reluctant"
                 labels[i] = (lab, 0.95, [a for a in labels[i][2] if a[0] != lab][:3], ["rule:silence"])
-        risk = self.risk.predict(recs)
-        stages = self.stages.predict_session(recs, [_stage_of_hint(u.stage_hint) for u in utts])
-        tasks, _, task_p = self.tasks.predict_with_confidence(recs)
         task_ids = list(self.tasks.tasks_)
         result = []
         for i, u in enumerate(utts):

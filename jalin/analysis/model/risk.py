@@ -29,10 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression
 
 from .lexicon import lexicon
+from .runtime import LinearHead, Params, freeze
 from .tasks import dense_features
 
 __all__ = ["FLAGS", "RiskDetector", "RiskEvidence"]
@@ -53,7 +52,7 @@ class RiskEvidence:
         return f'{self.flag}:{self.basis}:"{self.detail}"'
 
 
-class RiskDetector(BaseEstimator):
+class RiskDetector(Params):
     def __init__(
         self,
         C: float = 1.0,
@@ -85,19 +84,21 @@ class RiskDetector(BaseEstimator):
 
     def fit(self, X: Sequence[dict], Y: Sequence[Sequence[str]]):
         """``X``: records (counselee lines are used), ``Y``: the flag list of each record."""
+        from sklearn.linear_model import LogisticRegression
+
         idx = [i for i, r in enumerate(X) if r["speaker"] == "counselee"]
-        self.models_: dict[str, LogisticRegression] = {}
+        self.models_: dict[str, LinearHead] = {}
         if idx:
             F = self._features([X[i] for i in idx])
             for flag in FLAGS:
                 y = np.array([flag in Y[i] for i in idx])
                 if y.sum() >= self.min_positive:
-                    self.models_[flag] = LogisticRegression(
+                    self.models_[flag] = freeze(LogisticRegression(
                         C=self.C,
                         class_weight="balanced",
                         max_iter=self.max_iter,
                         random_state=self.random_state,
-                    ).fit(F, y)
+                    ).fit(F, y))
         self.flags_ = FLAGS
         return self
 

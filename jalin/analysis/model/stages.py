@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression
 
 from .features import position_features
+from .runtime import Params, freeze
 
 __all__ = ["STAGES", "StageSequencer", "monotone_decode"]
 
@@ -52,7 +51,7 @@ def monotone_decode(
     return path[::-1]
 
 
-class StageSequencer(BaseEstimator):
+class StageSequencer(Params):
     """Stage classifier + monotone decoding. ``fit(X, y)`` on records (any order); ``predict_sessions``
     decodes each session's records in order."""
 
@@ -81,11 +80,14 @@ class StageSequencer(BaseEstimator):
         return np.hstack([pos, spk, emb, win, lex]).astype(np.float32)
 
     def fit(self, X: Sequence[dict], y: Sequence[str]):
+        from sklearn.linear_model import LogisticRegression
+
         y = np.asarray(y)
-        self.clf_ = LogisticRegression(
-            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
+        self.clf_ = freeze(
+            LogisticRegression(
+                C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
+            ).fit(self._features(X), y)
         )
-        self.clf_.fit(self._features(X), y)
         self.classes_ = np.array(STAGES)
         self.n_features_in_ = self.clf_.n_features_in_
         return self

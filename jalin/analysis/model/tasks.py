@@ -17,9 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from .calibration import (
     CLAIM_GRID,
@@ -32,6 +29,7 @@ from .calibration import (
 )
 from .features import position_features
 from .lexicon import lexicon
+from .runtime import LinearHead, Params, freeze
 
 __all__ = ["TaskDetector", "dense_features"]
 
@@ -53,7 +51,7 @@ def _f1(pred: np.ndarray, gold: np.ndarray) -> float:
     return 2 * tp / max(float(pred.sum() + gold.sum()), 1.0)
 
 
-class TaskDetector(BaseEstimator):
+class TaskDetector(Params):
     """One binary classifier per stage task, with cue rules; ``predict`` gives a task list per record."""
 
     def __init__(
@@ -76,7 +74,9 @@ class TaskDetector(BaseEstimator):
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def _lr(self) -> LogisticRegression:
+    def _lr(self):
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression(
             C=self.C,
             class_weight="balanced",
@@ -96,9 +96,11 @@ class TaskDetector(BaseEstimator):
         return (P >= thr) | (cues & (P >= thr * self.cue_factor))
 
     def fit(self, X: Sequence[dict], Y: Sequence[Sequence[str]], groups: Sequence[str] | None = None):
+        from sklearn.model_selection import GroupKFold
+
         F = dense_features(X)
         cues = self._cue_matrix(X)
-        self.models_: dict[str, LogisticRegression] = {}
+        self.models_: dict[str, LinearHead] = {}
         thresholds = []
         self.calibration_: dict[str, tuple[float, float, float]] = {}
         oof_all = np.zeros((len(X), len(self.tasks)))
@@ -140,7 +142,7 @@ class TaskDetector(BaseEstimator):
                 gold_all[:, j] = y
             else:
                 best_t = 0.5
-            self.models_[task] = self._lr().fit(F, y)
+            self.models_[task] = freeze(self._lr().fit(F, y))
             thresholds.append(best_t)
         self.thresholds_ = np.array(thresholds)
         self.tasks_ = tuple(self.tasks)
