@@ -106,8 +106,11 @@ def _ack_marks(speakers: Sequence[str], texts: Sequence[str], gold: Sequence[Seq
 
 # --- cross-validation on the training part ------------------------------------------------------
 def choose(results: Sequence[dict]) -> dict:
-    """The rule fixed before searching: highest mean recall over the flags among settings with
-    precision (any flag) >= MIN_PRECISION; ties by precision; if none qualifies, highest precision.
+    """The rule fixed before searching (issue #11, position-free detector, written down before its grid
+    was run): among settings whose precision (any flag) on the corpus session lines is at least
+    MIN_PRECISION **and** that flag no acknowledgement after a non-screening question, the highest mean
+    recall over the three flags; ties (to four decimals) by that precision. If none qualifies: the
+    highest precision, then recall.
 
     Recall counts every line. Precision is taken on the corpus sessions when risk training items are in
     the folds: about 60 % of the items carry a flag against about 3 % of the lines of a real session,
@@ -120,7 +123,10 @@ def choose(results: Sequence[dict]) -> dict:
         scores = r.get("by_source", {}).get("corpus", r["scores"])
         return scores["any"]["precision"]["value"] or 0.0
 
-    ok = [r for r in results if precision(r) >= MIN_PRECISION]
+    def acks_flagged(r: dict) -> int:
+        return int(r["scores"].get("ack_after_non_screening", {}).get("flagged", 0))
+
+    ok = [r for r in results if precision(r) >= MIN_PRECISION and acks_flagged(r) == 0]
     if ok:
         return max(ok, key=lambda r: (round(mean_recall(r), 4), precision(r)))
     return max(results, key=lambda r: (precision(r), mean_recall(r)))

@@ -176,3 +176,16 @@ def test_the_position_of_a_line_is_a_feature_that_can_be_switched_off() -> None:
     assert np.allclose(P, P[0])
     with_position = RiskDetector(min_positive=2, use_position=True).fit(recs, flags)
     assert not np.allclose(with_position.predict_proba(moved), with_position.predict_proba(moved)[0])
+
+
+def test_the_choice_refuses_a_setting_that_flags_an_acknowledgement() -> None:
+    from jalin.analysis.risk_eval import choose
+
+    def result(recall, precision, acks_flagged):
+        scores = {**{f: {"recall": {"value": recall}} for f in ("risk_self", "risk_others", "abuse")},
+                  "any": {"precision": {"value": precision}},
+                  "ack_after_non_screening": {"lines": 10, "flagged": acks_flagged}}
+        return {"scores": scores, "by_source": {"corpus": scores}}
+
+    loud, quiet = result(0.95, 0.80, 1), result(0.85, 0.75, 0)
+    assert choose([loud, quiet]) is quiet
