@@ -386,13 +386,20 @@ def train_model(
 ) -> LabelModel:
     """Train a ``LabelModel`` on corpus JSONL files (default: the shipped corpus) and, for the risk
     detector only, on risk training items (default: the shipped ``data/risk_train``; ``[]``: none)."""
-    from ..risk_train import load_risk_items, risk_item_records, risk_items_hash, shipped_risk_train_paths
+    from ..risk_train import (
+        host_sessions,
+        load_risk_items,
+        risk_item_records,
+        risk_items_hash,
+        shipped_risk_train_paths,
+    )
 
     rows = load_corpus(corpus_paths)
     items = load_risk_items(shipped_risk_train_paths() if risk_paths is None else risk_paths)
     emb = Embedder(backend, cache_dir=cache_dir)
     records = records_for_rows(rows, emb)
-    extra = (risk_item_records(items, emb), [it["flags"] for it in items]) if items else None
+    # each item's line placed inside a corpus session (start, middle or end; risk_train.risk_item_transcripts)
+    extra = (risk_item_records(items, emb, host_sessions(rows)), [it["flags"] for it in items]) if items else None
     if cache_dir:
         emb.save_cache()
     model = fit_label_model(
