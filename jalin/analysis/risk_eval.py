@@ -136,6 +136,29 @@ def by_position(records: Sequence[dict], gold, pred, source) -> dict:
     return out
 
 
+def _slot_readout(params: dict, moved, moved_facts, moved_P, items) -> dict:
+    """The same item lines scored at the start, in the middle and at the end of their host session
+    (cross-validated: each by the detector of the fold that did not train on it): recall per slot and the
+    share of lines whose flags are the same at all three."""
+    from .model.risk import RiskDetector
+
+    det = RiskDetector(**params)
+    key = tuple(params[k] for k in ("C", "context", "moves", "ngrams"))
+    flags: dict[str, list[list[str]]] = {}
+    for slot, ts in moved.items():
+        flags[slot] = [
+            det.decide(t, moved_P[key][slot][j], facts=moved_facts[slot][j])[-1][0] for j, t in enumerate(ts)
+        ]
+    gold = [list(it["flags"]) for it in items]
+    out: dict = {}
+    for slot, pred in flags.items():
+        s = score_flags(gold, pred, [False] * len(gold))
+        out[slot] = {"any": s["any"]["recall"], **{f: s[f]["recall"] for f in FLAGS}}
+    same = sum(1 for j in range(len(items)) if len({tuple(sorted(flags[s][j])) for s in flags}) == 1)
+    out["same_flags_at_every_slot"] = _rate(same, len(items))
+    return out
+
+
 # --- cross-validation on the training part ------------------------------------------------------
 def choose(results: Sequence[dict]) -> dict:
     """The rule fixed before searching (issue #11, position-free detector, written down before its grid
@@ -184,7 +207,7 @@ def risk_cv(
 
     from .model.labeller import records_for_rows
     from .model.risk import RiskDetector, conversation_moves
-    from .risk_train import host_sessions, item_groups, risk_item_transcripts
+    from .risk_train import SLOTS, host_sessions, item_groups, risk_item_transcripts
 
     grid = {**GRID_DEFAULTS, **dict(GRID if grid is None else grid)}
     rows = list(rows)
@@ -196,9 +219,13 @@ def risk_cv(
     if records is None:
         records = records_for_rows(rows, embedder)
     records = list(records)
+    moved: dict[str, list[list[dict]]] = {}
     if extra_items and extra_transcripts is None:
         # every item inside a corpus session of the training part: at its start, middle or end
-        extra_transcripts = risk_item_transcripts(extra_items, embedder, host_sessions(rows))
+        hosts = host_sessions(rows)
+        extra_transcripts = risk_item_transcripts(extra_items, embedder, hosts)
+        # and, to measure position robustness, every item at each of the three slots (scored, never trained)
+        moved = {slot: risk_item_transcripts(extra_items, embedder, hosts, slot=slot) for slot in SLOTS}
     sessions = list(group_sessions(rows))
     if len(sessions) < folds:
         raise CorpusError(f"risk cross-validation needs at least {folds} sessions, got {len(sessions)}")
@@ -227,14 +254,19 @@ def risk_cv(
     acks_all = _ack_marks(speakers, texts, gold)
     counselee = [i for i in range(len(records)) if scored[i]]
     # the conversation moves of a line do not depend on the settings: computed once, carried by the record
-    records = [
-        {**r, "risk_moves": conversation_moves(r)} if r["speaker"] == "counselee" else r for r in records
-    ]
+    def with_moves(recs: Sequence[dict]) -> list[dict]:
+        return [{**r, "risk_moves": conversation_moves(r)} if r["speaker"] == "counselee" else r for r in recs]
+
+    records = with_moves(records)
     # facts per session do not depend on the settings: compute once
     facts = [None] * len(records)
     probe = RiskDetector()
     for a, b in bounds:
         facts[a:b] = probe.line_facts(records[a:b])
+    moved = {slot: [with_moves(t) for t in ts] for slot, ts in moved.items()}
+    moved_facts = {slot: [probe.line_facts(t) for t in ts] for slot, ts in moved.items()}
+    item_group = item_groups(extra_items)
+    moved_P: dict[tuple, dict[str, list[np.ndarray]]] = {}
     results = []
     for C, context, moves, ngrams in product(grid["C"], grid["context"], grid["moves"], grid["ngrams"]):
         features = {"C": C, "context": context, "moves": moves, "ngrams": ngrams}
@@ -244,6 +276,18 @@ def risk_cv(
             tr = [i for i in tr if scored[i]]  # an item's context turns carry no reference flags
             det = RiskDetector(**features, random_state=seed).fit([records[i] for i in tr], [gold[i] for i in tr])
             P[te] = det.predict_proba([records[i] for i in te])
+            if moved:
+                held = set(groups_arr[te])
+                slot_P = moved_P.setdefault(
+                    tuple(features.values()), {slot: [None] * len(ts) for slot, ts in moved.items()}
+                )
+                for slot, ts in moved.items():
+                    js = [j for j, g in enumerate(item_group) if g in held]
+                    flat = det.predict_proba([r for j in js for r in ts[j]])  # one batch per slot
+                    at = 0
+                    for j in js:
+                        slot_P[slot][j] = flat[at : at + len(ts[j])]
+                        at += len(ts[j])
             if log:
                 log(f"  {features}: fold {k + 1}/{folds}")
         for threshold, weak in product(grid["threshold"], grid["weak_threshold"]):
@@ -276,6 +320,8 @@ def risk_cv(
                 }
             )
     best = choose(results)
+    if moved:
+        best["by_slot"] = _slot_readout(best["params"], moved, moved_facts, moved_P, extra_items)
     return {
         "mode": f"GroupKFold by session, {folds} folds, on the training part (held-out split seed {seed})",
         "sessions": len(sessions),
@@ -465,6 +511,15 @@ def format_cv(res: dict) -> str:
     for src, sc in res["chosen"].get("by_source", {}).items():
         name = "corpus sessions" if src == "corpus" else "risk training items"
         lines.append(format_scores(f"chosen setting, cross-validated, {name} only", sc))
+    if "by_slot" in res["chosen"]:
+        bs = res["chosen"]["by_slot"]
+        lines.append("chosen setting, cross-validated: every risk training item scored at each slot of its host session")
+        for slot in ("start", "middle", "end"):
+            r = bs[slot]["any"]
+            lines.append(f"  {slot:<8} recall (any flag) {r['value']:.3f} ({r['k']}/{r['n']})  "
+                         + "  ".join(f"{f} {bs[slot][f]['value']:.3f}" for f in FLAGS))
+        same = bs["same_flags_at_every_slot"]
+        lines.append(f"  same flags at start, middle and end: {same['value']:.3f} ({same['k']}/{same['n']})\n")
     if "by_position" in res["chosen"]:
         lines.append("chosen setting, cross-validated recall (any flag) by the line's position in its session:")
         lines.append(format_position(res["chosen"]["by_position"]))

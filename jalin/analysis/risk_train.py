@@ -119,17 +119,21 @@ def item_slot(item: dict) -> str:
 
 
 def risk_item_transcripts(
-    items: Sequence[dict], embedder, hosts: dict[str, Sequence[Sequence[tuple[str, str]]]] | None = None
+    items: Sequence[dict],
+    embedder,
+    hosts: dict[str, Sequence[Sequence[tuple[str, str]]]] | None = None,
+    *,
+    slot: str | None = None,
 ) -> list[list[dict]]:
     """Per item, the records of a transcript that ends with its line: the context turns, then the line.
 
     ``hosts`` (per language, real sessions as ``(speaker, text)`` turns, e.g. the corpus) places every
-    item *inside* a session, at the slot ``item_slot`` gives (start, middle or end) of a host chosen by a
-    stable hash: the host's turns before the slot, the item's context, its line, the host's turns after
-    it. The records are built on that whole session, so the line's record carries its real position; what
-    is returned are the records up to the line (its context and at most ``MAX_CONTEXT`` turns before it,
-    for the screening rule to look back), the line last. The detector reads no position and no later
-    turn, so wherever an item sits its line scores the same unless the turns before it differ; the
+    item *inside* a session of its language, chosen by a stable hash, at the slot ``item_slot`` gives
+    (or ``slot`` for all): the host's turns before the slot, the item's context, its line, the host's
+    turns after it. What is returned are the records up to the line (its context and at least
+    ``MAX_CONTEXT`` turns before it, for the screening rule to look back), the line last, each with its
+    position in that whole session (``pos``, ``index``, ``n``). The detector reads no position and no
+    later turn, so wherever an item sits its line scores the same unless the turns before it differ; the
     placement lets cross-validation measure recall by position (``jalin evaluate --risk-cv``).
     Without hosts each item is its own short transcript, the line last (a short excerpt)."""
     from .model.features import build_records
@@ -139,19 +143,24 @@ def risk_item_transcripts(
         turns = [(t["speaker"], t["text"]) for t in it["context"]] + [("counselee", it["text"])]
         pool = (hosts or {}).get(it.get("lang", "id")) or []
         before: list[tuple[str, str]] = []
-        after: list[tuple[str, str]] = []
+        n_total = len(turns)
         if pool:
             digest = _digest(it)
-            host = list(pool[int.from_bytes(digest[1:5], "big") % len(pool)])
-            slot = item_slot(it)
-            cut = {"start": 0, "middle": len(host) // 2, "end": len(host)}[slot]
-            before, after = host[:cut], host[cut:]
-        session = before + turns + after
+            host = pool[int.from_bytes(digest[1:5], "big") % len(pool)]
+            cut = {"start": 0, "middle": len(host) // 2, "end": len(host)}[slot or item_slot(it)]
+            before = list(host[:cut])
+            n_total = len(host) + len(turns)
+        keep = max(len(turns) - 1, MAX_CONTEXT)
+        offset = max(0, len(before) + len(turns) - 1 - keep)
+        # only the turns the line's record and the rules can read are built: what comes before it (a later
+        # turn is never read); the position fields say where it sits in the whole session
+        session = (before + turns)[offset:]
         texts = [t for _, t in session]
         recs = build_records([s for s, _ in session], texts, embedder.encode(texts))
-        line = len(before) + len(turns) - 1
-        keep = max(len(turns) - 1, MAX_CONTEXT)
-        out.append(recs[max(0, line - keep) : line + 1])
+        for k, r in enumerate(recs):
+            index = offset + k
+            r.update(index=index, n=n_total, pos=index / max(n_total - 1, 1))
+        out.append(recs)
     return out
 
 
