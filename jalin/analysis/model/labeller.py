@@ -38,7 +38,7 @@ __all__ = [
     "train_model",
 ]
 
-MODEL_RELEASE = "2026.11-1"
+MODEL_RELEASE = "2026.12-1"  # 2026.12: the position-free risk detector
 
 # Chosen by group-wise cross-validation inside the training data (see docs/analysis-model.md).
 DEFAULT_PARAMS: dict[str, dict] = {
@@ -46,7 +46,10 @@ DEFAULT_PARAMS: dict[str, dict] = {
     "counselee": {"C": 1.0, "use_own_prev": True},
     "stages": {"C": 1.0, "switch_penalty": 3.0},
     "tasks": {"C": 0.5},
-    "risk": {"C": 1.0, "context": True, "threshold": 0.7, "weak_threshold": 0.5},  # jalin evaluate --risk-cv
+    # jalin evaluate --risk-cv (the rule in risk_eval.choose, the grid in risk_eval.GRID); no position is read
+    "risk": {
+        "C": 3.0, "context": True, "moves": False, "ngrams": True, "threshold": 0.65, "weak_threshold": 0.5
+    },
 }
 
 # Calibrated task probabilities below this are not kept on the utterance (they only matter

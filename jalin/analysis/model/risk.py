@@ -16,6 +16,13 @@ Built for recall, and for pointing at the right line (issue #11). Per counselee 
 4. **classifier** alone -> flag at ``threshold``, only on lines longer than an acknowledgement and
    without a near-miss idiom (``threshold > 1`` switches this path off).
 
+The classifier (per flag, class-balanced logistic regression) reads the line, the turns *before* it and,
+optionally, what the conversation is doing (``conversation_moves``); never the line's position in the
+session and never a later turn, so a sign is scored the same whether it comes first, in the middle or last
+(a disclosure "at the door", a short excerpt). Its features: the line's embedding and word 1-2-grams
+(``ngrams``), the embedding of the turn before it and the mean embedding of the line and the three turns
+before it (``context``), the lexicon vector, and the ``MOVE_FEATURES`` (``moves``).
+
 An acknowledgement ("Iya, Bu.", "Oh gitu") is only ever flagged as a screening answer: it never
 inherits a flag from the topic of the conversation. Every flag carries its evidence: the phrase, the
 screening question, the weak cue or the classifier's probability. Thresholds, ``context`` and the
@@ -83,7 +90,7 @@ class RiskDetector(BaseEstimator):
         threshold: float = 0.9,
         weak_threshold: float = 0.3,
         context: bool = True,
-        moves: bool = True,
+        moves: bool = False,
         ngrams: bool = True,
         min_positive: int = 5,
         max_iter: int = 500,
