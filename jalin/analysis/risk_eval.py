@@ -44,12 +44,18 @@ __all__ = [
 
 FLAGS = ("risk_self", "risk_others", "abuse")
 MIN_PRECISION = 0.70
+# The search of ``jalin evaluate --risk-cv`` (every combination; thresholds and the weak-cue threshold cost
+# nothing, each C x feature switch is one 5-fold fit). The classifier reads no position in any of them.
 GRID = {
-    "C": (0.3, 1.0),
-    "context": (False, True),
-    "threshold": (0.5, 0.7, 0.9, 1.01),  # 1.01: the classifier never flags alone
-    "weak_threshold": (0.1, 0.3, 0.5),
+    "C": (0.3, 1.0, 3.0),
+    "context": (False, True),  # the embeddings of the turn before and of the window before the line
+    "moves": (False, True),  # what the counselor's turn and the line are doing (risk.MOVE_FEATURES)
+    "ngrams": (False, True),  # word 1-2-grams of the line
+    "threshold": (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01),  # 1.01: never alone
+    "weak_threshold": (0.3, 0.5, 0.7),
 }
+GRID_DEFAULTS = {"moves": (False,), "ngrams": (False,)}  # a grid that leaves a switch out has it off
+POSITIONS = ("first third", "middle third", "last third")
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
@@ -104,10 +110,62 @@ def _ack_marks(speakers: Sequence[str], texts: Sequence[str], gold: Sequence[Seq
     return marks
 
 
+def position_bucket(record: dict) -> list[str]:
+    """Where a line sits in its transcript: its third of the session, and "last line" when it ends it."""
+    pos = float(record.get("pos", 0.0))
+    out = [POSITIONS[min(int(pos * 3), 2)]]
+    if record.get("index", 0) == record.get("n", 0) - 1:
+        out.append("last line")
+    return out
+
+
+def by_position(records: Sequence[dict], gold, pred, source) -> dict:
+    """Recall (any flag) of the risk lines in each position bucket, all lines and per source, and the
+    flags on corpus lines without a reference flag (false alarms in real sessions) per bucket."""
+    out: dict = {}
+    for bucket in (*POSITIONS, "last line"):
+        idx = [i for i, r in enumerate(records) if bucket in position_bucket(r)]
+        risk = [i for i in idx if gold[i]]
+        entry = {"recall": _rate(sum(1 for i in risk if pred[i]), len(risk))}
+        for src in sorted(set(source)):
+            r_src = [i for i in risk if source[i] == src]
+            entry[f"recall_{src}"] = _rate(sum(1 for i in r_src if pred[i]), len(r_src))
+        clean = [i for i in idx if source[i] == "corpus" and not gold[i]]
+        entry["corpus_false_alarms"] = {"flagged": sum(1 for i in clean if pred[i]), "lines": len(clean)}
+        out[bucket] = entry
+    return out
+
+
+def _slot_readout(params: dict, moved, moved_facts, moved_P, items) -> dict:
+    """The same item lines scored at the start, in the middle and at the end of their host session
+    (cross-validated: each by the detector of the fold that did not train on it): recall per slot and the
+    share of lines whose flags are the same at all three."""
+    from .model.risk import RiskDetector
+
+    det = RiskDetector(**params)
+    key = tuple(params[k] for k in ("C", "context", "moves", "ngrams"))
+    flags: dict[str, list[list[str]]] = {}
+    for slot, ts in moved.items():
+        flags[slot] = [
+            det.decide(t, moved_P[key][slot][j], facts=moved_facts[slot][j])[-1][0] for j, t in enumerate(ts)
+        ]
+    gold = [list(it["flags"]) for it in items]
+    out: dict = {}
+    for slot, pred in flags.items():
+        s = score_flags(gold, pred, [False] * len(gold))
+        out[slot] = {"any": s["any"]["recall"], **{f: s[f]["recall"] for f in FLAGS}}
+    same = sum(1 for j in range(len(items)) if len({tuple(sorted(flags[s][j])) for s in flags}) == 1)
+    out["same_flags_at_every_slot"] = _rate(same, len(items))
+    return out
+
+
 # --- cross-validation on the training part ------------------------------------------------------
 def choose(results: Sequence[dict]) -> dict:
-    """The rule fixed before searching: highest mean recall over the flags among settings with
-    precision (any flag) >= MIN_PRECISION; ties by precision; if none qualifies, highest precision.
+    """The rule fixed before searching (issue #11, position-free detector, written down before its grid
+    was run): among settings whose precision (any flag) on the corpus session lines is at least
+    MIN_PRECISION **and** that flag no acknowledgement after a non-screening question, the highest mean
+    recall over the three flags; ties (to four decimals) by that precision. If none qualifies: the
+    highest precision, then recall.
 
     Recall counts every line. Precision is taken on the corpus sessions when risk training items are in
     the folds: about 60 % of the items carry a flag against about 3 % of the lines of a real session,
@@ -120,7 +178,10 @@ def choose(results: Sequence[dict]) -> dict:
         scores = r.get("by_source", {}).get("corpus", r["scores"])
         return scores["any"]["precision"]["value"] or 0.0
 
-    ok = [r for r in results if precision(r) >= MIN_PRECISION]
+    def acks_flagged(r: dict) -> int:
+        return int(r["scores"].get("ack_after_non_screening", {}).get("flagged", 0))
+
+    ok = [r for r in results if precision(r) >= MIN_PRECISION and acks_flagged(r) == 0]
     if ok:
         return max(ok, key=lambda r: (round(mean_recall(r), 4), precision(r)))
     return max(results, key=lambda r: (precision(r), mean_recall(r)))
@@ -145,10 +206,10 @@ def risk_cv(
     from sklearn.model_selection import GroupKFold
 
     from .model.labeller import records_for_rows
-    from .model.risk import RiskDetector
-    from .risk_train import item_groups, risk_item_transcripts
+    from .model.risk import RiskDetector, conversation_moves
+    from .risk_train import SLOTS, host_sessions, item_groups, risk_item_transcripts
 
-    grid = dict(GRID if grid is None else grid)
+    grid = {**GRID_DEFAULTS, **dict(GRID if grid is None else grid)}
     rows = list(rows)
     extra_items = list(extra_items)
     if records is None or (extra_items and extra_transcripts is None):
@@ -158,12 +219,17 @@ def risk_cv(
     if records is None:
         records = records_for_rows(rows, embedder)
     records = list(records)
+    moved: dict[str, list[list[dict]]] = {}
     if extra_items and extra_transcripts is None:
-        extra_transcripts = risk_item_transcripts(extra_items, embedder)
+        # every item inside a corpus session of the training part: at its start, middle or end
+        hosts = host_sessions(rows)
+        extra_transcripts = risk_item_transcripts(extra_items, embedder, hosts)
+        # and, to measure position robustness, every item at each of the three slots (scored, never trained)
+        moved = {slot: risk_item_transcripts(extra_items, embedder, hosts, slot=slot) for slot in SLOTS}
     sessions = list(group_sessions(rows))
     if len(sessions) < folds:
         raise CorpusError(f"risk cross-validation needs at least {folds} sessions, got {len(sessions)}")
-    # One flat list of records: the corpus sessions, then each extra item's short transcript.
+    # One flat list of records: the corpus sessions, then each extra item's transcript (its line last).
     bounds = []
     pos = 0
     for srows in group_sessions(rows).values():
@@ -171,8 +237,6 @@ def risk_cv(
         pos += len(srows)
     groups = [r["session"] for r in rows]
     gold = [list(r.get("flags") or []) for r in rows]
-    speakers = [r["speaker"] for r in rows]
-    texts = [r["text"] for r in rows]
     scored = [r["speaker"] == "counselee" for r in rows]
     source = ["corpus"] * len(rows)
     for it, g, recs in zip(extra_items, item_groups(extra_items), extra_transcripts or ()):
@@ -182,32 +246,52 @@ def risk_cv(
         records += list(recs)
         groups += [g] * n
         gold += [[] for _ in range(n - 1)] + [list(it["flags"])]
-        speakers += [t["speaker"] for t in it["context"]] + ["counselee"]
-        texts += [t["text"] for t in it["context"]] + [it["text"]]
         scored += [False] * (n - 1) + [True]
         source += ["extra"] * n
+    speakers = [r["speaker"] for r in records]
+    texts = [r["text"] for r in records]
     groups_arr = np.array(groups)
     acks_all = _ack_marks(speakers, texts, gold)
     counselee = [i for i in range(len(records)) if scored[i]]
+    # the conversation moves of a line do not depend on the settings: computed once, carried by the record
+    def with_moves(recs: Sequence[dict]) -> list[dict]:
+        return [{**r, "risk_moves": conversation_moves(r)} if r["speaker"] == "counselee" else r for r in recs]
+
+    records = with_moves(records)
     # facts per session do not depend on the settings: compute once
     facts = [None] * len(records)
     probe = RiskDetector()
     for a, b in bounds:
         facts[a:b] = probe.line_facts(records[a:b])
+    moved = {slot: [with_moves(t) for t in ts] for slot, ts in moved.items()}
+    moved_facts = {slot: [probe.line_facts(t) for t in ts] for slot, ts in moved.items()}
+    item_group = item_groups(extra_items)
+    moved_P: dict[tuple, dict[str, list[np.ndarray]]] = {}
     results = []
-    for C, context in product(grid["C"], grid["context"]):
+    for C, context, moves, ngrams in product(grid["C"], grid["context"], grid["moves"], grid["ngrams"]):
+        features = {"C": C, "context": context, "moves": moves, "ngrams": ngrams}
         P = np.zeros((len(records), len(FLAGS)))
         splitter = GroupKFold(n_splits=folds)
         for k, (tr, te) in enumerate(splitter.split(np.zeros(len(records)), groups=groups_arr)):
             tr = [i for i in tr if scored[i]]  # an item's context turns carry no reference flags
-            det = RiskDetector(C=C, context=context, random_state=seed).fit(
-                [records[i] for i in tr], [gold[i] for i in tr]
-            )
+            det = RiskDetector(**features, random_state=seed).fit([records[i] for i in tr], [gold[i] for i in tr])
             P[te] = det.predict_proba([records[i] for i in te])
+            if moved:
+                held = set(groups_arr[te])
+                slot_P = moved_P.setdefault(
+                    tuple(features.values()), {slot: [None] * len(ts) for slot, ts in moved.items()}
+                )
+                for slot, ts in moved.items():
+                    js = [j for j, g in enumerate(item_group) if g in held]
+                    flat = det.predict_proba([r for j in js for r in ts[j]])  # one batch per slot
+                    at = 0
+                    for j in js:
+                        slot_P[slot][j] = flat[at : at + len(ts[j])]
+                        at += len(ts[j])
             if log:
-                log(f"  C={C} context={context}: fold {k + 1}/{folds}")
+                log(f"  {features}: fold {k + 1}/{folds}")
         for threshold, weak in product(grid["threshold"], grid["weak_threshold"]):
-            det = RiskDetector(C=C, context=context, threshold=threshold, weak_threshold=weak)
+            det = RiskDetector(**features, threshold=threshold, weak_threshold=weak)
             pred: list[list[str]] = [[] for _ in records]
             for a, b in bounds:
                 for i, (flags, _) in enumerate(det.decide(records[a:b], P[a:b], facts=facts[a:b])):
@@ -224,12 +308,20 @@ def risk_cv(
                     )
             results.append(
                 {
-                    "params": {"C": C, "context": context, "threshold": threshold, "weak_threshold": weak},
+                    "params": {**features, "threshold": threshold, "weak_threshold": weak},
                     "scores": scores,
                     **({"by_source": by_source} if by_source else {}),
+                    "by_position": by_position(
+                        [records[i] for i in counselee],
+                        [gold[i] for i in counselee],
+                        [pred[i] for i in counselee],
+                        [source[i] for i in counselee],
+                    ),
                 }
             )
     best = choose(results)
+    if moved:
+        best["by_slot"] = _slot_readout(best["params"], moved, moved_facts, moved_P, extra_items)
     return {
         "mode": f"GroupKFold by session, {folds} folds, on the training part (held-out split seed {seed})",
         "sessions": len(sessions),
@@ -257,14 +349,14 @@ def risk_held_out(
     from .model.embed import Embedder
     from .model.labeller import DEFAULT_PARAMS, records_for_rows
     from .model.risk import RiskDetector
-    from .risk_train import risk_item_records
+    from .risk_train import host_sessions, risk_item_records
 
     train, test = held_out_split(list(rows), test_fraction=test_fraction, seed=seed)
     emb = embedder or Embedder("use")
     settings = dict(DEFAULT_PARAMS["risk"] if params is None else params)
     extra_items = list(extra_items)
     det = RiskDetector(random_state=seed, **settings).fit(
-        records_for_rows(train, emb) + risk_item_records(extra_items, emb),
+        records_for_rows(train, emb) + risk_item_records(extra_items, emb, host_sessions(train)),
         [r.get("flags") or [] for r in train] + [it["flags"] for it in extra_items],
     )
     out = {
@@ -387,6 +479,21 @@ def format_scores(title: str, s: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def format_position(bp: dict) -> str:
+    def short(r: dict) -> str:
+        return f"{r['value']:.3f} ({r['k']}/{r['n']})" if r["value"] is not None else "– (0/0)"
+
+    head = f"  {'position':<14}{'recall, all lines':<30}{'corpus lines':<26}{'risk training items':<26}"
+    lines = [head + "false alarms (corpus)"]
+    for bucket, e in bp.items():
+        fa = e["corpus_false_alarms"]
+        lines.append(
+            f"  {bucket:<14}{short(e['recall']):<30}{short(e.get('recall_corpus', e['recall'])):<26}"
+            f"{short(e['recall_extra']) if 'recall_extra' in e else '':<26}{fa['flagged']} of {fa['lines']}"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def format_cv(res: dict) -> str:
     extra = f" + {res['extra_items']} risk training items" if res.get("extra_items") else ""
     lines = [
@@ -394,13 +501,14 @@ def format_cv(res: dict) -> str:
         f"rule: {res['rule']}",
     ]
     lines.append(
-        f"  {'C':>4} {'ctx':>5} {'thr':>5} {'weak':>5}  {'R self':>7}{'R oth':>7}{'R abuse':>8}{'P any':>7}"
-        f"{'R any':>7}{'acks':>6}{'P corpus':>9}"
+        f"  {'C':>4} {'ctx':>5} {'moves':>5} {'ngr':>5} {'thr':>5} {'weak':>5}  {'R self':>7}{'R oth':>7}"
+        f"{'R abuse':>8}{'P any':>7}{'R any':>7}{'acks':>6}{'P corpus':>9}"
     )
     for r in res["results"]:
         p, s = r["params"], r["scores"]
         lines.append(
-            f"  {p['C']:>4} {p['context']!s:>5} {p['threshold']:>5} {p['weak_threshold']:>5}  "
+            f"  {p['C']:>4} {p['context']!s:>5} {p.get('moves', False)!s:>5} {p.get('ngrams', False)!s:>5} "
+            f"{p['threshold']:>5} {p['weak_threshold']:>5}  "
             + "".join(f"{(s[f]['recall']['value'] or 0):>{w}.3f}" for f, w in zip(FLAGS, (7, 7, 8)))
             + f"{(s['any']['precision']['value'] or 0):>7.3f}{(s['any']['recall']['value'] or 0):>7.3f}"
             + f"{s['ack_after_non_screening']['flagged']:>6}"
@@ -411,4 +519,16 @@ def format_cv(res: dict) -> str:
     for src, sc in res["chosen"].get("by_source", {}).items():
         name = "corpus sessions" if src == "corpus" else "risk training items"
         lines.append(format_scores(f"chosen setting, cross-validated, {name} only", sc))
+    if "by_slot" in res["chosen"]:
+        bs = res["chosen"]["by_slot"]
+        lines.append("chosen setting, cross-validated: every risk training item scored at each slot of its host session")
+        for slot in ("start", "middle", "end"):
+            r = bs[slot]["any"]
+            lines.append(f"  {slot:<8} recall (any flag) {r['value']:.3f} ({r['k']}/{r['n']})  "
+                         + "  ".join(f"{f} {bs[slot][f]['value']:.3f}" for f in FLAGS))
+        same = bs["same_flags_at_every_slot"]
+        lines.append(f"  same flags at start, middle and end: {same['value']:.3f} ({same['k']}/{same['n']})\n")
+    if "by_position" in res["chosen"]:
+        lines.append("chosen setting, cross-validated recall (any flag) by the line's position in its session:")
+        lines.append(format_position(res["chosen"]["by_position"]))
     return "\n".join(lines)

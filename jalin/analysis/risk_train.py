@@ -7,9 +7,9 @@ who saw neither the detector, its lexicon, the corpus nor the frozen evaluation 
 turns just before the line, the two counselor turns among them), ``text`` and ``flags``.
 
 These items train only the risk detector (``RiskDetector``): their context turns carry no labels, so
-the utterance labeller, the stages and the tasks never see them. An item becomes one short transcript
-(its context, then its line) and only the record of its line is used, so the line's features include
-its neighbours exactly as in a real session. Cross-validation groups an item with the items of the
+the utterance labeller, the stages and the tasks never see them. Each item is placed in a real corpus
+session (at its start, in its middle or at its very end: ``risk_item_transcripts``) and only the record
+of its line is used, so the line's features include the turns before it exactly as in a real session. Cross-validation groups an item with the items of the
 same writer sequence (``category`` ``sequence_<n>``) so a sequence never straddles two folds.
 """
 
@@ -25,7 +25,9 @@ from .corpus import CorpusError
 
 __all__ = [
     "FLAGS",
+    "host_sessions",
     "item_groups",
+    "item_slot",
     "load_risk_items",
     "risk_item_records",
     "risk_item_transcripts",
@@ -103,30 +105,78 @@ def item_groups(items: Sequence[dict]) -> list[str]:
     return out
 
 
-def risk_item_transcripts(items: Sequence[dict], embedder) -> list[list[dict]]:
-    """Per item, the records of its short transcript (context turns, then the line; the line last).
+SLOTS = ("start", "middle", "end")
 
-    Only the last record is a training example; the context records are there so the screening rule
-    can look back, as it does in a session."""
+
+def _digest(item: dict) -> bytes:
+    return hashlib.sha256(str(item["id"]).encode()).digest()
+
+
+def item_slot(item: dict) -> str:
+    """Where an item's line is placed in its host session: a stable third of the items each at the
+    start, in the middle and at the very end (the line is then the session's last line)."""
+    return SLOTS[_digest(item)[0] % len(SLOTS)]
+
+
+def risk_item_transcripts(
+    items: Sequence[dict],
+    embedder,
+    hosts: dict[str, Sequence[Sequence[tuple[str, str]]]] | None = None,
+    *,
+    slot: str | None = None,
+) -> list[list[dict]]:
+    """Per item, the records of a transcript that ends with its line: the context turns, then the line.
+
+    ``hosts`` (per language, real sessions as ``(speaker, text)`` turns, e.g. the corpus) places every
+    item *inside* a session of its language, chosen by a stable hash, at the slot ``item_slot`` gives
+    (or ``slot`` for all): the host's turns before the slot, the item's context, its line, the host's
+    turns after it. What is returned are the records up to the line (its context and at least
+    ``MAX_CONTEXT`` turns before it, for the screening rule to look back), the line last, each with its
+    position in that whole session (``pos``, ``index``, ``n``). The detector reads no position and no
+    later turn, so wherever an item sits its line scores the same unless the turns before it differ; the
+    placement lets cross-validation measure recall by position (``jalin evaluate --risk-cv``).
+    Without hosts each item is its own short transcript, the line last (a short excerpt)."""
     from .model.features import build_records
 
     out: list[list[dict]] = []
     for it in items:
-        turns = [*it["context"], {"speaker": "counselee", "text": it["text"]}]
-        texts = [t["text"] for t in turns]
-        recs = build_records([t["speaker"] for t in turns], texts, embedder.encode(texts))
-        # A short transcript would put every line at the very end of a session. Disclosures come in
-        # the middle of real sessions, and the classifier sees the position: place the line at a
-        # stable pseudo-random point of a session's middle, well past its opening turns.
-        digest = hashlib.sha256(it["id"].encode()).digest()
-        recs[-1] = {**recs[-1], "pos": 0.2 + 0.65 * digest[0] / 255, "index": 10 + digest[1] % 40}
+        turns = [(t["speaker"], t["text"]) for t in it["context"]] + [("counselee", it["text"])]
+        pool = (hosts or {}).get(it.get("lang", "id")) or []
+        before: list[tuple[str, str]] = []
+        n_total = len(turns)
+        if pool:
+            digest = _digest(it)
+            host = pool[int.from_bytes(digest[1:5], "big") % len(pool)]
+            cut = {"start": 0, "middle": len(host) // 2, "end": len(host)}[slot or item_slot(it)]
+            before = list(host[:cut])
+            n_total = len(host) + len(turns)
+        keep = max(len(turns) - 1, MAX_CONTEXT)
+        offset = max(0, len(before) + len(turns) - 1 - keep)
+        # only the turns the line's record and the rules can read are built: what comes before it (a later
+        # turn is never read); the position fields say where it sits in the whole session
+        session = (before + turns)[offset:]
+        texts = [t for _, t in session]
+        recs = build_records([s for s, _ in session], texts, embedder.encode(texts))
+        for k, r in enumerate(recs):
+            index = offset + k
+            r.update(index=index, n=n_total, pos=index / max(n_total - 1, 1))
         out.append(recs)
     return out
 
 
-def risk_item_records(items: Sequence[dict], embedder) -> list[dict]:
+def host_sessions(rows: Sequence[dict]) -> dict[str, list[list[tuple[str, str]]]]:
+    """Corpus sessions as host sessions for ``risk_item_transcripts``, per language, in file order."""
+    from .corpus import group_sessions
+
+    out: dict[str, list[list[tuple[str, str]]]] = {}
+    for srows in group_sessions(list(rows)).values():
+        out.setdefault(srows[0].get("lang", "id"), []).append([(r["speaker"], r["text"]) for r in srows])
+    return out
+
+
+def risk_item_records(items: Sequence[dict], embedder, hosts=None) -> list[dict]:
     """The training record of each item's line (see ``risk_item_transcripts``)."""
-    return [recs[-1] for recs in risk_item_transcripts(items, embedder)]
+    return [recs[-1] for recs in risk_item_transcripts(items, embedder, hosts)]
 
 
 def risk_items_hash(items: Sequence[dict]) -> str:

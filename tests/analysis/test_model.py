@@ -43,7 +43,8 @@ def test_public_api() -> None:
 
 def test_shipped_artifact_is_small_and_versioned(model) -> None:
     path = default_model_path()
-    assert path.stat().st_size < 8 * 1024 * 1024
+    # ~8.4 MB since the risk detector reads word n-grams (20,000 of them): keep the package small
+    assert path.stat().st_size < 12 * 1024 * 1024
     assert re.fullmatch(r"jalin-\d{4}\.\d{2}-\d+\+[0-9a-f]{10}(-r[0-9a-f]{6})?", model.version)
     assert path.name == f"jalin-labels-{model.version.removeprefix('jalin-')}.model"
     assert artifact_version(path) == model.version

@@ -85,6 +85,48 @@ def test_variants_do_not_turn_idioms_into_flags(text: str) -> None:
     assert not [h for h in lexicon().risk_hits(text) if h.tier in ("direct", "indirect")]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Nggak, Bu. Aku takut, tapi aku nggak mau mati.", "Nggak sampe pengen mati, Bu.",
+     "Saya tidak akan bunuh diri, itu dosa.", "I don't want to die, I just want it to stop."],
+)
+def test_a_risk_phrase_right_after_a_negator_is_denied_not_said(text: str) -> None:
+    assert not [h for h in lexicon().risk_hits(text) if h.flag == "risk_self" and h.tier != "weak"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Aku nggak mau hidup lagi.", "Nggak tau, Bu, pengen mati aja rasanya.", "I want to die."]
+)
+def test_a_negator_inside_the_phrase_or_further_away_keeps_it(text: str) -> None:
+    assert "risk_self" in {h.flag for h in lexicon().risk_hits(text) if h.tier != "weak"}
+
+
+@pytest.mark.parametrize(
+    "answer", ["Kagak, Tadz. Aye takut dosa.", "Ora, Nduk. Dosa.", "Mboten, Pak. Mboten ada.",
+               "Tra. Anak-anak masih kecil.", "not like that. i just mean school."],
+)
+def test_a_no_in_a_regional_register_answers_a_screening_question(detector: RiskDetector, answer: str) -> None:
+    assert lexicon().is_denial(answer)
+    assert _flags(detector, [(C, "Pernah kepikiran nyakitin diri sendiri?"), (K, answer)]) == [[], []]
+
+
+def test_conversation_moves_describe_the_turn_before_and_the_line() -> None:
+    from jalin.analysis.model.risk import MOVE_FEATURES, conversation_moves
+
+    def moves(lines):
+        return dict(zip(MOVE_FEATURES, conversation_moves(_records(lines)[-1])))
+
+    screened = moves([(C, "Apakah kamu pernah berpikir untuk bunuh diri?"), (K, "Nggak, Bu.")])
+    assert screened["asks_risk_self"] == 1 and screened["line_denial"] == 1 and screened["asks_abuse"] == 0
+    plan = "Jadi minggu ini kamu mau coba cerita ke wali kelas. Kita ketemu lagi Kamis depan ya."
+    wrap = moves([(K, "Aku dipukul ayah."), (C, plan), (K, "Iya, Bu.")])
+    assert wrap["counselor_wraps_up"] == 1 and wrap["raised_abuse"] == 1 and wrap["asks_abuse"] == 0
+    other = moves([(C, "Terus?"), (K, "Temen saya bilang dia mau nusuk orang itu.")])
+    assert other["line_third_person"] == 1 and other["asks_question"] == 1 and other["asks_open"] == 0
+    alone = moves([(K, "Kalau aku nggak ada, siapa yang jemput adik?")])
+    assert alone["no_counselor_turn"] == 1 and alone["line_hypothetical"] == 1
+
+
 # --- context: only a direct screening question passes a flag on ----------------------------------
 def test_acknowledgements_never_inherit_a_flag_from_the_topic(detector: RiskDetector) -> None:
     self_harm = [
@@ -198,6 +240,11 @@ def test_risk_cv_runs_on_grouped_sessions() -> None:
     scores = res["chosen"]["scores"]
     assert scores["risk_self"]["recall"]["k"] == 3 and scores["any"]["precision"]["value"] == 1.0
     assert scores["ack_after_non_screening"] == {"lines": 9, "flagged": 0}  # "Iya, Bu." and "Biasa aja, Bu."
+    # recall by the line's position: every risk line is in one third; the last lines are the "Iya, Bu."s
+    bp = res["chosen"]["by_position"]
+    assert sum(bp[b]["recall"]["n"] for b in ("first third", "middle third", "last third")) == 3
+    assert bp["last line"]["recall"]["n"] == 0
+    assert bp["last line"]["corpus_false_alarms"] == {"flagged": 0, "lines": 6}
 
 
 def test_risk_eval_files_are_validated(tmp_path) -> None:

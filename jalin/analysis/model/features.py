@@ -20,6 +20,7 @@ __all__ = ["N_POS_BINS", "ContextFeaturizer", "build_records", "position_feature
 
 N_POS_BINS = 10
 WINDOW = 3
+BEFORE = 6  # turns before an utterance kept in its record (the risk detector's conversation moves)
 
 
 def build_records(speakers: Sequence[str], texts: Sequence[str], embeddings: np.ndarray) -> list[dict]:
@@ -68,6 +69,12 @@ def build_records(speakers: Sequence[str], texts: Sequence[str], embeddings: np.
                     (csum[min(n, i + WINDOW + 1)] - csum[max(0, i - WINDOW)])
                     / (min(n, i + WINDOW + 1) - max(0, i - WINDOW))
                 ).astype(np.float32),
+                # what came *before* the line only (the risk detector reads no later turn and no position,
+                # so a line scores the same whether the session goes on after it or ends there)
+                "back_emb": (
+                    (csum[i + 1] - csum[max(0, i - WINDOW)]) / (i + 1 - max(0, i - WINDOW))
+                ).astype(np.float32),
+                "before": tuple(zip(speakers[max(0, i - BEFORE) : i], texts[max(0, i - BEFORE) : i])),
                 "own_prev_emb": embeddings[o] if o >= 0 else zero_e,
                 "own_prev_lex": lexv[o] if o >= 0 else zero_l,
                 "own_next_emb": embeddings[on] if on >= 0 else zero_e,

@@ -39,7 +39,7 @@ __all__ = [
     "train_model",
 ]
 
-MODEL_RELEASE = "2026.11-1"
+MODEL_RELEASE = "2026.12-1"  # 2026.12: the position-free risk detector
 
 # Chosen by group-wise cross-validation inside the training data (see docs/analysis-model.md).
 DEFAULT_PARAMS: dict[str, dict] = {
@@ -47,7 +47,10 @@ DEFAULT_PARAMS: dict[str, dict] = {
     "counselee": {"C": 1.0, "use_own_prev": True},
     "stages": {"C": 1.0, "switch_penalty": 3.0},
     "tasks": {"C": 0.5},
-    "risk": {"C": 1.0, "context": True, "threshold": 0.7, "weak_threshold": 0.5},  # jalin evaluate --risk-cv
+    # jalin evaluate --risk-cv (the rule in risk_eval.choose, the grid in risk_eval.GRID); no position is read
+    "risk": {
+        "C": 3.0, "context": True, "moves": False, "ngrams": True, "threshold": 0.65, "weak_threshold": 0.5
+    },
 }
 
 # Calibrated task probabilities below this are not kept on the utterance (they only matter
@@ -388,13 +391,20 @@ def train_model(
 ) -> LabelModel:
     """Train a ``LabelModel`` on corpus JSONL files (default: the shipped corpus) and, for the risk
     detector only, on risk training items (default: the shipped ``data/risk_train``; ``[]``: none)."""
-    from ..risk_train import load_risk_items, risk_item_records, risk_items_hash, shipped_risk_train_paths
+    from ..risk_train import (
+        host_sessions,
+        load_risk_items,
+        risk_item_records,
+        risk_items_hash,
+        shipped_risk_train_paths,
+    )
 
     rows = load_corpus(corpus_paths)
     items = load_risk_items(shipped_risk_train_paths() if risk_paths is None else risk_paths)
     emb = Embedder(backend, cache_dir=cache_dir)
     records = records_for_rows(rows, emb)
-    extra = (risk_item_records(items, emb), [it["flags"] for it in items]) if items else None
+    # each item's line placed inside a corpus session (start, middle or end; risk_train.risk_item_transcripts)
+    extra = (risk_item_records(items, emb, host_sessions(rows)), [it["flags"] for it in items]) if items else None
     if cache_dir:
         emb.save_cache()
     model = fit_label_model(

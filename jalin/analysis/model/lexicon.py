@@ -66,6 +66,13 @@ _NEGATION = re.compile(
     r"\b(nggak|tidak|bukan|belum|no|not|never|nope|don't|didn't|haven't|wasn't|isn't)\b"
 )
 _SENTENCE = re.compile(r"(?<=[.?!])\s+")
+# A risk phrase right after a negator ("nggak mau mati", "bukan pengen mati", "nggak sampe pengen mati",
+# "I don't want to die") is denied, not said. A phrase that holds its own negator ("nggak mau hidup lagi")
+# is not affected: only what comes before the match is read.
+_NEGATED_BEFORE = re.compile(
+    r"\b(nggak|ngga|enggak|gak|ga|tidak|tak|bukan|ndak|kagak|ora|not|never|don't|dont|didn't|won't)"
+    r"(\s+(sampai|sampe|pernah|mau|pengen|ingin|bakal|akan|mungkin|berani|sih|lah|kok))?\W*$"
+)
 _QUESTION_START = re.compile(
     r"^\W*(apakah|apa (kamu|anda|adik)|pernah|adakah|sudahkah|kamu pernah|kamu masih|anda pernah|seberapa|kapan"
     r"|are you|have you|do you|did you|is (he|she|someone|anyone|your)|does|has (he|she|anyone|someone)"
@@ -234,6 +241,12 @@ class Lexicon:
         self.acknowledgement_max_tokens = int(scr.get("acknowledgement_max_tokens", 4))
         self._affirm = re.compile(scr["affirmative"])
         self._deny = re.compile(scr["negative"])
+        moves = risk.get("moves", {})
+        self._moves = {
+            k: re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(w.lower()) for w in moves[k]) + r")(?![\w'])")
+            if moves.get(k) else None
+            for k in ("third_person", "first_person", "hypothetical")
+        }
 
     # --- single-utterance predicates ---------------------------------------------
     def is_silence(self, text: str) -> bool:
@@ -370,11 +383,27 @@ class Lexicon:
             if rx is None:
                 continue
             for t in forms:
-                m = rx.search(t)
+                m = next((m for m in rx.finditer(t) if not _NEGATED_BEFORE.search(t[: m.start()])), None)
                 if m:
                     hits.append(RiskHit(flag, tier, m.group(0).strip()))
                     break
         return tuple(hits)
+
+    def _move(self, kind: str, text: str) -> bool:
+        rx = self._moves[kind]
+        return rx is not None and any(rx.search(t) for t in (normalize(text), self.canonical(text)))
+
+    def third_person(self, text: str) -> bool:
+        """The line talks about someone else ("dia", "beliau", "my friend"; ``risk.json`` moves)."""
+        return self._move("third_person", text)
+
+    def first_person(self, text: str) -> bool:
+        """The line talks about the speaker ("aku", "saya", "gue", "I")."""
+        return self._move("first_person", text)
+
+    def hypothetical(self, text: str) -> bool:
+        """The line supposes ("kalau", "seandainya", "if")."""
+        return self._move("hypothetical", text)
 
     def is_acknowledgement(self, text: str) -> bool:
         """A short reply that carries no content of its own ("Iya, Bu.", "Oh gitu", "Iya, Bu, di kamar.")."""

@@ -78,6 +78,7 @@ _ALLOWED_GLOBALS = {
     ("builtins", "complex"),
     ("builtins", "bytearray"),
     ("jalin.analysis.model.lexicon", "normalize"),  # the TF-IDF preprocessor
+    ("jalin.analysis.model.risk", "risk_text"),  # the risk detector's word n-grams' preprocessor
     *(
         (f"numpy.{core}.{mod}", name)
         for core in ("_core", "core")
