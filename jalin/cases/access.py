@@ -45,15 +45,24 @@ def writable_cases_for_user(user) -> QuerySet[Case]:
     return Case.objects.filter(Q(counselor=user) | Q(pk__in=granted))
 
 
+def _readable_one_q(user, *, prefix: str = "") -> Q:
+    # For one row by its key the grants' subquery costs nothing (the primary key decides) and saves the
+    # query that readable_cases_q spends on reading the grants first.
+    return Q(**{f"{prefix}counselor": user}) | Q(**{f"{prefix}pk__in": _active_grants(user).values("case_id")})
+
+
 def _readable_cases_one_query(user) -> QuerySet[Case]:
-    # For one case by its key the subquery costs nothing (the primary key decides) and saves a query.
     if not user.is_authenticated or user.is_org_admin:
         return Case.objects.none()
-    return Case.objects.filter(Q(counselor=user) | Q(pk__in=_active_grants(user).values("case_id")))
+    return Case.objects.filter(_readable_one_q(user))
 
 
-def get_case_for_user(user, case_id, *, write: bool = False) -> Case:
+def get_case_for_user(user, case_id, *, write: bool = False, annotate: dict | None = None) -> Case:
+    """The case, or 404. ``annotate``: expressions the caller's page needs, computed in the same query
+    (e.g. whether the case has rows in a list the page shows); they do not change who may open it."""
     qs = writable_cases_for_user(user) if write else _readable_cases_one_query(user)
+    if annotate:
+        qs = qs.annotate(**annotate)
     try:
         return qs.select_related("counselee", "counselor").get(pk=int(case_id))
     except (Case.DoesNotExist, ValueError, TypeError):
@@ -63,6 +72,8 @@ def get_case_for_user(user, case_id, *, write: bool = False) -> Case:
 def can_write(user, case: Case) -> bool:
     # Asked several times while one page is built (the page, its panels): remembered on the case instance,
     # which lives for one request.
+    if user.is_authenticated and not user.is_org_admin and case.counselor_id == user.pk:
+        return True  # the handling counselor's own case (writable_cases_for_user's first condition)
     remembered = case.__dict__.setdefault("_can_write_by_user", {})
     if user.pk not in remembered:
         remembered[user.pk] = writable_cases_for_user(user).filter(pk=case.pk).exists()
@@ -90,11 +101,14 @@ def get_counselee_for_user(user, counselee_id) -> Counselee:
 
 
 def get_session_for_user(user, session_id, *, write: bool = False) -> CounselingSession:
-    cases = writable_cases_for_user(user) if write else cases_for_user(user)
+    if write:
+        allowed = Q(case__in=writable_cases_for_user(user))
+    elif not user.is_authenticated or user.is_org_admin:
+        raise Http404
+    else:
+        allowed = _readable_one_q(user, prefix="case__")  # as cases_for_user, without reading grants first
     try:
-        return CounselingSession.objects.select_related("case", "case__counselee").get(
-            pk=int(session_id), case__in=cases
-        )
+        return CounselingSession.objects.select_related("case", "case__counselee").get(allowed, pk=int(session_id))
     except (CounselingSession.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

@@ -216,15 +216,54 @@ def case_new(request, counselee_id):
     return render(request, "cases/form.html", {"form": form, "title": _("New case")})
 
 
+# What the case page and its guidance, measures, privacy and checklist blocks list, by the case's relation.
+# Each list is read once (prefetched), and only when the case has rows in it: whether it has is asked in
+# the query that opens the case (one EXISTS per list), so an empty list costs no round trip. Most cases
+# have most of these empty (no referral, no home visit, no conference, no disclosure, ...).
+_CASE_PAGE_LISTS = ("tasks", "contract_versions", "sessions", "measure_schedules", "administrations",
+                    "action_steps", "follow_ups", "appointments", "referrals", "home_visits", "conferences",
+                    "disclosures")
+
+
+def _case_page_probes() -> dict:
+    """``has_<list>`` for every list of the case page; open alerts, active grants, analyses, consents."""
+    from django.db.models import Exists, OuterRef
+
+    from jalin.measures.models import Alert
+    from jalin.practice.models import AnalysisJob
+    from jalin.privacy.models import Consent
+
+    probes = {}
+    for name in _CASE_PAGE_LISTS:
+        relation = Case._meta.get_field(name)
+        probes[f"has_{name}"] = Exists(relation.related_model.objects.filter(**{relation.field.name: OuterRef("pk")}))
+    probes["has_open_alerts"] = Exists(Alert.objects.filter(case=OuterRef("pk"), acknowledged_at__isnull=True))
+    probes["has_active_grants"] = Exists(CaseAccess.objects.filter(
+        case=OuterRef("pk"), revoked_at__isnull=True, expires_at__gt=timezone.now()))
+    probes["has_done_analysis"] = Exists(AnalysisJob.objects.filter(
+        transcript__session__case=OuterRef("pk"), status=AnalysisJob.Status.DONE))
+    probes["has_consents"] = Exists(Consent.objects.filter(counselee_id=OuterRef("counselee_id")))
+    return probes
+
+
 def _prefetch_case_page(case) -> None:
-    """What the case page and its guidance, measures and checklist blocks all read, loaded once each (the
-    page's query count is asserted in tests/web/test_query_counts.py)."""
+    """Load every list of the case page at once, each with one query or, when empty, none (see above); the
+    page's query count is asserted in tests/web/test_query_counts.py."""
     from django.db.models import Prefetch, prefetch_related_objects
 
     from jalin.measures.models import Administration
 
-    prefetch_related_objects([case], "tasks", "contract_versions", "sessions", "measure_schedules",
-                             Prefetch("administrations", queryset=Administration.objects.select_related("session")))
+    lookups = []
+    for name in _CASE_PAGE_LISTS:
+        model = Case._meta.get_field(name).related_model
+        if not getattr(case, f"has_{name}", True):
+            queryset = model.objects.none()  # known empty: Django answers it without the database
+        elif name == "administrations":
+            queryset = Administration.objects.select_related("session")
+        else:
+            queryset = model.objects.all()
+        lookups.append(Prefetch(name, queryset=queryset))
+    prefetch_related_objects([case], *lookups)
 
 
 # Where the record behind a stage task lives (done), or the form that writes it (not done yet).
@@ -263,7 +302,7 @@ def _task_entry(case, task: str, done) -> dict:
 
 @login_required
 def case_detail(request, case_id):
-    case = access.get_case_for_user(request.user, case_id)
+    case = access.get_case_for_user(request.user, case_id, annotate=_case_page_probes())
     _read(request, case)
     _prefetch_case_page(case)
     done = {t.task: t for t in case.tasks.all()}
@@ -291,7 +330,8 @@ def case_detail(request, case_id):
         "conferences": case.conferences.all(),
         "events": [(event, stages.describe_event(event)) for event in case.events.select_related("actor")],
         "grants": case.access_grants.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-        .select_related("user") if access.can_see_restricted_note(request.user, case) else [],
+        .select_related("user") if access.can_see_restricted_note(request.user, case) and case.has_active_grants
+        else [],
         "stage_form": StageForm(initial={"version": case.version}),
         "resistance_hint": stages.text(stages.guidance()["resistance"]) if stages.shows_resistance(case) else "",
     }

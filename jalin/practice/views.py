@@ -112,9 +112,10 @@ def _practice(request, session, *, review: Review | None = None) -> dict:
                request=request, session=session.pk)
     ctx["may_delete"] = transcript is not None and case.counselor_id == user.pk and review is None
     if case.counselor_id == user.pk and review is None:
-        supervisors = [a.supervisor for a in services.supervisors_of(user)]
         ctx["session_reviews"] = list(session.reviews.select_related("supervisor"))
-        if supervisors and transcript is not None:
+        # Only a transcript can be submitted for review: without one the supervisors are not read.
+        supervisors = [a.supervisor for a in services.supervisors_of(user)] if transcript is not None else []
+        if supervisors:
             from django.contrib.auth import get_user_model
 
             ctx["submit_form"] = SubmitReviewForm(
