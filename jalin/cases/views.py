@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -88,38 +89,50 @@ def dashboard(request):
         return render(request, "cases/admin_home.html", {
             "admin_created_break_glass": admin_created_break_glass(request.user.organisation)})
     cases = access.cases_for_user(request.user)
-    open_cases = cases.filter(status__in=[Case.Status.BARU, Case.Status.PENANGANAN])
-    by_stage = [(stage, label, [c for c in open_cases if c.stage == stage]) for stage, label in
-                [("awal", stages.stage_name("awal")), ("inti", stages.stage_name("inti")),
-                 ("akhir", stages.stage_name("akhir"))]]
     today = timezone.localdate()
     now = timezone.now()
     # One query for today's and the next two weeks' appointments; "next two weeks" starts tomorrow, so
     # today's appointments are listed once, under today.
     day_start = timezone.make_aware(datetime.combine(today, time.min))
     tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
-    appointments = list(Appointment.objects.filter(
+    appointments = Appointment.objects.filter(
         case__in=cases, status=Appointment.Status.SCHEDULED, starts_at__gte=day_start,
         starts_at__lte=max(now + timedelta(days=14), tomorrow)).select_related("case__counselee")
-        .order_by("starts_at"))
-    todays = [a for a in appointments if a.starts_at < tomorrow]
-    upcoming = [a for a in appointments if tomorrow <= a.starts_at <= now + timedelta(days=14)]
-    overdue = FollowUp.objects.filter(case__in=cases, done_on__isnull=True, due_date__lt=today).select_related("case__counselee")
+    overdue = FollowUp.objects.filter(case__in=cases, done_on__isnull=True, due_date__lt=today).select_related(
+        "case__counselee")
     overdue_steps = ActionStep.objects.filter(case__in=cases, status__in=["planned", "doing"],
                                               due_date__lt=today).select_related("case__counselee")
     # Imported here: these apps build on cases and import from it at module level.
+    from jalin.measures.models import Alert
     from jalin.measures.services import open_alerts_for_user
     from jalin.privacy.services import overdue_requests_for_user
 
-    alerts = open_alerts_for_user(request.user, cases=cases)
+    overdue_requests = overdue_requests_for_user(request.user)
+    # Whether each list has anything at all is asked in the open cases' query (uncorrelated EXISTS: the
+    # database answers each once), so an empty list costs no round trip of its own; most are empty on most
+    # days. Without open cases there is no row to carry the answers, and every list is read.
+    listed = {"appointments": appointments, "overdue": overdue, "overdue_steps": overdue_steps,
+              "alerts": Alert.objects.filter(case__in=cases, acknowledged_at__isnull=True),
+              "overdue_requests": overdue_requests}
+    open_cases = list(cases.filter(status__in=[Case.Status.BARU, Case.Status.PENANGANAN]).annotate(
+        **{f"any_{name}": Exists(queryset) for name, queryset in listed.items()}))
+    has = {name: getattr(open_cases[0], f"any_{name}") if open_cases else True for name in listed}
+    by_stage = [(stage, label, [c for c in open_cases if c.stage == stage]) for stage, label in
+                [("awal", stages.stage_name("awal")), ("inti", stages.stage_name("inti")),
+                 ("akhir", stages.stage_name("akhir"))]]
+    appointments = list(appointments.order_by("starts_at")) if has["appointments"] else []
+    todays = [a for a in appointments if a.starts_at < tomorrow]
+    upcoming = [a for a in appointments if tomorrow <= a.starts_at <= now + timedelta(days=14)]
+    alerts = open_alerts_for_user(request.user, cases=cases) if has["alerts"] else []
     # The dashboard lists codes, names and alert texts (which may quote a transcript): a read, audited.
     record("dashboard.view", actor=request.user, request=request, alerts=len(alerts))
     return render(request, "cases/dashboard.html", {
-        "by_stage": by_stage, "todays": todays, "upcoming": upcoming, "overdue": overdue,
-        "overdue_steps": overdue_steps, "open_count": open_cases.count(),
+        "by_stage": by_stage, "todays": todays, "upcoming": upcoming,
+        "overdue": overdue if has["overdue"] else [],
+        "overdue_steps": overdue_steps if has["overdue_steps"] else [], "open_count": len(open_cases),
         "alerts": alerts,
         # data subject requests past their 3 x 24-hour deadline, for the counselor handling them
-        "overdue_requests": overdue_requests_for_user(request.user),
+        "overdue_requests": overdue_requests if has["overdue_requests"] else [],
     })
 
 
@@ -227,8 +240,6 @@ _CASE_PAGE_LISTS = ("tasks", "contract_versions", "sessions", "measure_schedules
 
 def _case_page_probes() -> dict:
     """``has_<list>`` for every list of the case page; open alerts, active grants, analyses, consents."""
-    from django.db.models import Exists, OuterRef
-
     from jalin.measures.models import Alert
     from jalin.practice.models import AnalysisJob
     from jalin.privacy.models import Consent

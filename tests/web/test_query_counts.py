@@ -159,3 +159,26 @@ def test_a_case_with_rows_in_every_list_shows_them_all_and_its_queries_do_not_gr
     print("case page with every list filled:", one, two)
     assert two == one
     assert two <= BUDGET_FULL_CASE
+
+
+@pytest.mark.parametrize("with_open_case", [False, True])
+def test_the_dashboard_lists_a_closed_cases_overdue_follow_up_with_or_without_open_cases(client, owner,
+                                                                                        with_open_case):
+    """The dashboard asks whether each of its lists has anything in the open cases' query; with no open case
+    there is no row to ask in, and the lists are read anyway."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jalin.cases.models import Case, FollowUp
+
+    closed = factories.make_case(owner)
+    Case.objects.filter(pk=closed.pk).update(status=Case.Status.SELESAI)
+    due = timezone.localdate() - timedelta(days=3)
+    FollowUp.objects.create(case=closed, due_date=due)
+    if with_open_case:
+        factories.make_case(owner, factories.make_counselee(owner, name="Konseli Terbuka"))
+    login(client, owner)
+    response = client.get(reverse("dashboard"))
+    assert [(f.case_id, f.due_date) for f in response.context["overdue"]] == [(closed.pk, due)]
+    assert list(response.context["overdue_steps"]) == [] and response.context["alerts"] == []
