@@ -98,15 +98,17 @@ def get_counselee_for_user(user, counselee_id) -> Counselee:
         raise Http404 from None
 
 
-def get_session_for_user(user, session_id, *, write: bool = False) -> CounselingSession:
+def get_session_for_user(user, session_id, *, write: bool = False, annotate: dict | None = None) -> CounselingSession:
+    """The session with its case, or 404. ``annotate``: as for ``get_case_for_user``."""
     if write:
         allowed = Q(case__in=writable_cases_for_user(user))
     elif not user.is_authenticated or user.is_org_admin:
         raise Http404
     else:
         allowed = _readable_one_q(user, prefix="case__")  # as cases_for_user, without reading grants first
+    sessions = CounselingSession.objects.annotate(**annotate) if annotate else CounselingSession.objects
     try:
-        return CounselingSession.objects.select_related("case", "case__counselee").get(allowed, pk=int(session_id))
+        return sessions.select_related("case", "case__counselee").get(allowed, pk=int(session_id))
     except (CounselingSession.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

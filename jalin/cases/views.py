@@ -517,9 +517,19 @@ def session_new(request, case_id):
     return render(request, "cases/form.html", {"form": form, "title": _("New session"), "case": case})
 
 
+def _session_page_probes() -> dict:
+    """Whether the session page's analysis block has anything to read (see _case_page_probes)."""
+    from jalin.practice.models import Review, Transcript
+    from jalin.privacy.models import Consent
+
+    return {"has_transcripts": Exists(Transcript.objects.filter(session=OuterRef("pk"))),
+            "has_reviews": Exists(Review.objects.filter(session=OuterRef("pk"))),
+            "has_consents": Exists(Consent.objects.filter(counselee_id=OuterRef("case__counselee_id")))}
+
+
 @login_required
 def session_detail(request, session_id):
-    session = access.get_session_for_user(request.user, session_id)
+    session = access.get_session_for_user(request.user, session_id, annotate=_session_page_probes())
     record("session.view", actor=request.user, obj=session, case_id=session.case_id,
            counselee_id=session.case.counselee_id, request=request)
     context = {"session": session, "case": session.case,

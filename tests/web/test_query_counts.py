@@ -182,3 +182,31 @@ def test_the_dashboard_lists_a_closed_cases_overdue_follow_up_with_or_without_op
     response = client.get(reverse("dashboard"))
     assert [(f.case_id, f.due_date) for f in response.context["overdue"]] == [(closed.pk, due)]
     assert list(response.context["overdue_steps"]) == [] and response.context["alerts"] == []
+
+
+def test_a_session_with_a_transcript_reviews_and_recording_consent_shows_them(client, owner, supervisor):
+    """The session page skips the transcript, reviews and consents it found missing; with them present each
+    is read and shown, and a second review adds no query."""
+    from django.utils import timezone
+
+    from jalin.practice.models import Review, Transcript
+    from jalin.privacy.models import Consent
+
+    case = factories.make_case(owner, factories.make_counselee(owner, minor=False))
+    session = factories.add_session(case, owner)
+    Consent.objects.create(counselee=case.counselee, kind="recording", given_on=timezone.localdate(), method="verbal",
+                           viewers="supervisor", recorded_by=owner)
+    Transcript.objects.create(session=session, format="text", raw="K: halo", utterances=[], uploaded_by=owner)
+    factories.assign(supervisor, owner)
+    Review.objects.create(session=session, trainee=owner, supervisor=supervisor)
+    login(client, owner)
+    url = reverse("session_detail", args=[session.pk])
+    one = _count(client, url)
+    Review.objects.create(session=session, trainee=owner, supervisor=supervisor, status=Review.Status.SIGNED_OFF)
+    two = _count(client, url)
+    practice = client.get(url).context["practice"]
+    assert practice["transcript"] is not None
+    assert practice["recording_allowed"]
+    assert len(practice["session_reviews"]) == 2
+    assert practice["submit_form"] is not None  # a transcript and an assigned supervisor
+    assert two == one
