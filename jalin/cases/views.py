@@ -8,7 +8,9 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef
+from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -238,6 +240,15 @@ _CASE_PAGE_LISTS = ("tasks", "contract_versions", "sessions", "measure_schedules
                     "disclosures")
 
 
+def _has_rows(model, column: str, outer_column: str = "id") -> RawSQL:
+    """Whether the case row of the outer query has rows in ``model`` (``model.column = case.outer_column``),
+    as ``EXISTS (SELECT 1 …)`` written from the models' metadata: Django's Exists() costs about 0.25 ms of
+    CPU to compile, this a tenth of it, and the case page asks sixteen of these."""
+    quote = connection.ops.quote_name
+    return RawSQL(f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} WHERE {quote(column)} = "
+                  f"{quote(Case._meta.db_table)}.{quote(outer_column)})", (), output_field=BooleanField())
+
+
 def _case_page_probes() -> dict:
     """``has_<list>`` for every list of the case page; open alerts, active grants, analyses, consents."""
     from jalin.measures.models import Alert
@@ -247,13 +258,15 @@ def _case_page_probes() -> dict:
     probes = {}
     for name in _CASE_PAGE_LISTS:
         relation = Case._meta.get_field(name)
-        probes[f"has_{name}"] = Exists(relation.related_model.objects.filter(**{relation.field.name: OuterRef("pk")}))
+        probes[f"has_{name}"] = _has_rows(relation.related_model, relation.field.column)
+    probes["has_consents"] = _has_rows(Consent, Consent._meta.get_field("counselee").column,
+                                       Case._meta.get_field("counselee").column)
+    # These three filter their rows as the page does, so they stay Django's Exists (one condition, one place).
     probes["has_open_alerts"] = Exists(Alert.objects.filter(case=OuterRef("pk"), acknowledged_at__isnull=True))
     probes["has_active_grants"] = Exists(CaseAccess.objects.filter(
         case=OuterRef("pk"), revoked_at__isnull=True, expires_at__gt=timezone.now()))
     probes["has_done_analysis"] = Exists(AnalysisJob.objects.filter(
         transcript__session__case=OuterRef("pk"), status=AnalysisJob.Status.DONE))
-    probes["has_consents"] = Exists(Consent.objects.filter(counselee_id=OuterRef("counselee_id")))
     return probes
 
 
