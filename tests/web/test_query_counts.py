@@ -12,8 +12,17 @@ from jalin.measures.services import raise_alert
 from tests import factories
 from tests.conftest import login
 
-BUDGET = {"dashboard": 12, "case_list": 10, "case_detail": 25, "session_detail": 20}
-BUDGET_FULL_CASE = 25  # the case page when every list it shows has rows
+# Statements per page as this test counts them (inside the test's transaction, without BEGIN/COMMIT and
+# savepoints; the session and the user are loaded, the session is not saved), on SQLite. On PostgreSQL each
+# page's audit append is one statement fewer (the event's INSERT and the head's hash are one statement).
+# In production, outside a transaction, an audited read on PostgreSQL is two round trips in all (see
+# tests/web/test_audit_round_trips.py); bench/bench_pages.py counts every round trip at volume.
+BUDGET = {"dashboard": 7, "case_list": 6, "case_detail": 9, "session_detail": 6, "action_step_form": 6}
+BUDGET_FULL_CASE = 23  # the case page when every list it shows has rows
+
+
+def _budget(statements: int) -> int:
+    return statements - (connection.vendor == "postgresql")
 
 
 def _volume(owner, colleague, cases: int):
@@ -47,7 +56,8 @@ def _pages(client, case) -> dict[str, int]:
     return {"dashboard": _count(client, reverse("dashboard")),
             "case_list": _count(client, reverse("case_list")),
             "case_detail": _count(client, reverse("case_detail", args=[case.pk])),
-            "session_detail": _count(client, reverse("session_detail", args=[session.pk]))}
+            "session_detail": _count(client, reverse("session_detail", args=[session.pk])),
+            "action_step_form": _count(client, reverse("child_new", args=[case.pk, "action-steps"]))}
 
 
 def test_queries_per_page_are_within_budget_and_independent_of_volume(client, owner, colleague):
@@ -58,7 +68,7 @@ def test_queries_per_page_are_within_budget_and_independent_of_volume(client, ow
     many = _pages(client, small[0])
     print("queries per page:", few, many)
     for page, budget in BUDGET.items():
-        assert many[page] <= budget, f"{page}: {many[page]} queries, budget {budget}"
+        assert many[page] <= _budget(budget), f"{page}: {many[page]} queries, budget {_budget(budget)}"
         assert many[page] == few[page], f"{page}: {few[page]} queries with 2 cases, {many[page]} with 12"
 
 
@@ -158,7 +168,7 @@ def test_a_case_with_rows_in_every_list_shows_them_all_and_its_queries_do_not_gr
     assert len(context["disclosures"]) == 2
     print("case page with every list filled:", one, two)
     assert two == one
-    assert two <= BUDGET_FULL_CASE
+    assert two <= _budget(BUDGET_FULL_CASE)
 
 
 @pytest.mark.parametrize("with_open_case", [False, True])
