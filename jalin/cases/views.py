@@ -83,6 +83,16 @@ def _version(form) -> int | None:
 
 # --- dashboard and agenda ---------------------------------------------------------------------
 
+# What the dashboard and the case list show of each case, and search on: the rest of the case row, the
+# counselor's account and the counselee's other (encrypted) fields are neither loaded nor decrypted.
+_LISTED_FIELDS = ("id", "code", "area", "status", "stage", "opened_on", "counselee_id", "counselor_id",
+                  "counselee__id", "counselee__code", "counselee__name")
+
+
+def _as_listed(cases):
+    return cases.select_related(None).select_related("counselee").only(*_LISTED_FIELDS)
+
+
 @login_required
 def dashboard(request):
     if request.user.is_org_admin:
@@ -116,7 +126,7 @@ def dashboard(request):
     listed = {"appointments": appointments, "overdue": overdue, "overdue_steps": overdue_steps,
               "alerts": Alert.objects.filter(case__in=cases, acknowledged_at__isnull=True),
               "overdue_requests": overdue_requests}
-    open_cases = list(cases.filter(status__in=[Case.Status.BARU, Case.Status.PENANGANAN]).annotate(
+    open_cases = list(_as_listed(cases.filter(status__in=[Case.Status.BARU, Case.Status.PENANGANAN])).annotate(
         **{f"any_{name}": Exists(queryset) for name, queryset in listed.items()}))
     has = {name: getattr(open_cases[0], f"any_{name}") if open_cases else True for name in listed}
     by_stage = [(stage, label, [c for c in open_cases if c.stage == stage]) for stage, label in
@@ -209,7 +219,7 @@ def case_list(request):
         if form.cleaned_data["stage"]:
             cases = cases.filter(stage=form.cleaned_data["stage"])
         query = form.cleaned_data["q"].strip().lower()
-    rows = list(cases)
+    rows = list(_as_listed(cases))
     if query:
         rows = [c for c in rows if query in c.code.lower() or query in c.counselee.name.lower()
                 or query in c.counselee.code.lower()]
