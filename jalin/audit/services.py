@@ -203,6 +203,10 @@ def _append_in_two_round_trips(event: AuditEvent, key: bytes | None) -> bool:
     if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit() \
             or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True:
         return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    if not is_psycopg3:  # the project requires psycopg 3; with psycopg2 Django's own path is taken
+        return False
     from psycopg.pq import TransactionStatus
 
     connection.ensure_connection()
