@@ -8,6 +8,7 @@ and never read notes. "Missing" and "not yours" both raise ``Http404``.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,8 +27,16 @@ def readable_cases_q(user, *, prefix: str = "") -> Q:
     are not read in a round trip of their own first."""
     if not user.is_authenticated or user.is_org_admin:
         return Q(pk__in=[])
-    own = Case.objects.filter(counselor=user).values("pk")
-    return Q(**{f"{prefix}pk__in": own.union(_active_grants(user).values("case_id"))})
+    return Q(**{f"{prefix}pk__in": _readable_case_ids(user)})
+
+
+def _readable_case_ids(user) -> RawSQL:
+    """``SELECT id … UNION SELECT case_id …``, compiled here once: a page embeds it in several queries
+    (the dashboard in seven), and compiling the union again in each cost about 0.5 ms of CPU per query."""
+    own = Case.objects.filter(counselor=user).order_by().values("pk")
+    granted = _active_grants(user).order_by().values("case_id")
+    sql, params = own.union(granted).order_by().query.sql_with_params()
+    return RawSQL(sql, params, output_field=Case._meta.pk)
 
 
 def cases_for_user(user) -> QuerySet[Case]:
