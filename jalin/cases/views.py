@@ -287,16 +287,17 @@ def _prefetch_case_page(case) -> None:
 
     from jalin.measures.models import Administration
 
-    lookups = []
+    lookups, prefetched = [], case.__dict__.setdefault("_prefetched_objects_cache", {})
     for name in _CASE_PAGE_LISTS:
         model = Case._meta.get_field(name).related_model
         if not getattr(case, f"has_{name}", True):
-            queryset = model.objects.none()  # known empty: Django answers it without the database
+            # Known empty: what prefetching an empty queryset leaves behind (case.<name>.all() answers it),
+            # without Django's prefetch machinery, which costs CPU even for a list it need not read.
+            prefetched[name] = model.objects.none()
         elif name == "administrations":
-            queryset = Administration.objects.select_related("session")
+            lookups.append(Prefetch(name, queryset=Administration.objects.select_related("session")))
         else:
-            queryset = model.objects.all()
-        lookups.append(Prefetch(name, queryset=queryset))
+            lookups.append(name)
     prefetch_related_objects([case], *lookups)
 
 
