@@ -270,6 +270,7 @@ ENCRYPTION_KEY_FILE = Path(os.environ.get("JALIN_KEY_FILE") or (DATA_DIR / "keys
 # `jalin keys create` itself can still run.
 
 # Sessions and cookies: automatic logoff after inactivity (HIPAA 164.312(a)(2)(iii)).
+SESSION_ENGINE = "jalin.core.sessions"  # Django's database sessions, saved with one UPDATE (see there)
 SESSION_INACTIVITY_SECONDS = _env_int("JALIN_SESSION_TIMEOUT", 15 * 60, minimum=60)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import sql
 from django.utils import timezone
 
 from .models import AuditEvent, AuditHead
@@ -99,8 +100,10 @@ def record(
     The chain's head row is the one lock every audited request shares, so it is held as briefly as
     possible: everything but the sequence number, the time and the link is prepared before it is taken;
     then one UPDATE … RETURNING takes the lock and reserves the next number, the event is hashed in
-    memory, and one INSERT and one UPDATE finish. Callers append their events last in their transaction,
-    because the lock lasts until that transaction commits.
+    memory, and the event's INSERT and the head's new hash finish (one statement on PostgreSQL). Callers
+    append their events last in their transaction, because the lock lasts until that transaction commits.
+    Outside a transaction (an audited read) on PostgreSQL the whole append is two round trips
+    (``_append_in_two_round_trips``).
     """
     bound = _bound_detail.get()
     if bound:
@@ -125,29 +128,119 @@ def record(
         detail=detail,
         chain=KEYED if key is not None else UNKEYED,
     )
+    if _append_in_two_round_trips(event, key):
+        return event
     # No savepoint: a failed append fails the caller's whole transaction anyway, and a savepoint's
     # RELEASE would be one more round trip while the head is locked.
     with transaction.atomic(savepoint=False):
         event.seq, event.prev_hash = _take_head()
         event.at = timezone.now()  # under the lock, so that time follows the sequence
         event.hash = _digest(event.prev_hash, event, key)
-        event.save(force_insert=True)
-        AuditHead.objects.filter(pk=1).update(last_hash=event.hash)
+        _insert_and_move_head(event)
     return event
 
 
 def _take_head() -> tuple[int, str]:
     """Lock the head row and reserve the next sequence number: (seq, previous event's hash)."""
-    table = connection.ops.quote_name(AuditHead._meta.db_table)
     with connection.cursor() as cursor:
         for _attempt in range(2):
-            cursor.execute(f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = 1 "
-                           "RETURNING last_seq, last_hash")
+            cursor.execute(_take_head_sql())
             row = cursor.fetchone()
             if row is not None:
                 return int(row[0]), row[1]
             AuditHead.objects.get_or_create(pk=1)  # the very first event of a new database
     raise RuntimeError("the audit chain's head row could not be created")
+
+
+def _take_head_sql() -> str:
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    return f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"
+
+
+def _insert_sql(event: AuditEvent) -> tuple[str, tuple]:
+    """The event's INSERT as Django would write it (same columns, same value adaptation), returning its id."""
+    query = sql.InsertQuery(AuditEvent)
+    query.insert_values([f for f in AuditEvent._meta.local_concrete_fields if not f.primary_key], [event])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [AuditEvent._meta.pk]
+    [(statement, params)] = compiler.as_sql()
+    return statement, tuple(params)
+
+
+def _move_head_sql(event: AuditEvent) -> tuple[str, tuple]:
+    """On PostgreSQL: the event's INSERT and the head's new hash in one statement (one round trip)."""
+    insert, params = _insert_sql(event)
+    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    statement = (f"WITH appended AS ({insert}) UPDATE {table} SET last_hash = %s WHERE id = 1 "
+                 "RETURNING (SELECT id FROM appended)")
+    return statement, (*params, event.hash)
+
+
+def _insert_and_move_head(event: AuditEvent) -> None:
+    if connection.vendor != "postgresql":  # SQLite: no INSERT inside WITH; in-process, so no round trips
+        event.save(force_insert=True)
+        AuditHead.objects.filter(pk=1).update(last_hash=event.hash)
+        return
+    statement, params = _move_head_sql(event)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding, event._state.db = False, connection.alias
+
+
+def _append_in_two_round_trips(event: AuditEvent, key: bytes | None) -> bool:
+    """An audited read outside any transaction, on PostgreSQL: append in two round trips instead of five.
+
+    Through Django it would be BEGIN, the head's UPDATE, the INSERT, the head's hash, COMMIT: five
+    wake-ups of the database on every page, three of them with the head locked. Here the transaction is
+    opened with the head's UPDATE ("BEGIN; UPDATE …") and closed with the INSERT and the head's hash
+    ("WITH … INSERT … UPDATE …; COMMIT"): each a single query string on the simple query protocol, which
+    Django's default client-side-binding cursor uses. Anything that fails in between rolls back, so the
+    outcome is the same as the transaction.atomic() path: the event and its number are kept, or neither.
+    Returns False (nothing done) where this does not apply: SQLite, inside a transaction, server-side
+    binding, or a database whose head row does not exist yet.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block or not connection.get_autocommit() \
+            or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding") is True:
+        return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    if not is_psycopg3:  # the project requires psycopg 3; with psycopg2 Django's own path is taken
+        return False
+    from psycopg.pq import TransactionStatus
+
+    connection.ensure_connection()
+    if connection.connection.info.transaction_status != TransactionStatus.IDLE:
+        return False
+    with connection.cursor() as cursor:
+        open_transaction = True  # from the first statement on, until COMMIT has gone through
+        try:
+            cursor.execute("BEGIN; " + _take_head_sql())
+            cursor.nextset()  # past BEGIN's result to the head's row
+            row = cursor.fetchone()
+            if row is None:  # a new database: let the generic path create the head row
+                cursor.execute("ROLLBACK")
+                return False
+            event.seq, event.prev_hash = int(row[0]), row[1]
+            event.at = timezone.now()  # under the lock, so that time follows the sequence
+            event.hash = _digest(event.prev_hash, event, key)
+            statement, params = _move_head_sql(event)
+            cursor.execute(statement + "; COMMIT", params)
+            open_transaction = False
+            event.pk = cursor.fetchone()[0]
+        except BaseException:
+            if open_transaction:  # also when a statement failed: the rest of its query string was skipped
+                _roll_back_quietly(cursor)
+            raise
+    event._state.adding, event._state.db = False, connection.alias
+    return True
+
+
+def _roll_back_quietly(cursor) -> None:
+    try:
+        cursor.execute("ROLLBACK")
+    except Exception:  # noqa: BLE001 - a broken connection: the server rolls back when it closes
+        connection.close_if_unusable_or_obsolete()
 
 
 @dataclass

@@ -8,6 +8,7 @@ and never read notes. "Missing" and "not yours" both raise ``Http404``.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,16 +21,22 @@ def _active_grants(user) -> QuerySet[CaseAccess]:
 
 def readable_cases_q(user, *, prefix: str = "") -> Q:
     """The condition "a case this user may read" (own cases, active grants), for a query on cases
-    (``prefix=""``) or on rows that point to a case (``prefix="case__"``). The grants are read first, as a
-    short list of ids: ``counselor = me OR id IN (subquery)`` makes the database scan every case, while
-    ``counselor = me OR id IN (1, 2)`` uses the counselor index and the primary key."""
+    (``prefix=""``) or on rows that point to a case (``prefix="case__"``): the case's id is among the
+    user's own cases' ids UNION the granted ones. Both halves use an index (counselor, grant's user), so
+    the database never scans every case (``counselor = me OR id IN (subquery)`` would), and the grants
+    are not read in a round trip of their own first."""
     if not user.is_authenticated or user.is_org_admin:
         return Q(pk__in=[])
-    granted = list(_active_grants(user).values_list("case_id", flat=True).distinct())
-    own = Q(**{f"{prefix}counselor": user})
-    if not granted:
-        return own
-    return own | Q(**{f"{prefix}pk__in": granted})
+    return Q(**{f"{prefix}pk__in": _readable_case_ids(user)})
+
+
+def _readable_case_ids(user) -> RawSQL:
+    """``SELECT id … UNION SELECT case_id …``, compiled here once: a page embeds it in several queries
+    (the dashboard in seven), and compiling the union again in each cost about 0.5 ms of CPU per query."""
+    own = Case.objects.filter(counselor=user).order_by().values("pk")
+    granted = _active_grants(user).order_by().values("case_id")
+    sql, params = own.union(granted).order_by().query.sql_with_params()
+    return RawSQL(sql, params, output_field=Case._meta.pk)
 
 
 def cases_for_user(user) -> QuerySet[Case]:
@@ -45,15 +52,24 @@ def writable_cases_for_user(user) -> QuerySet[Case]:
     return Case.objects.filter(Q(counselor=user) | Q(pk__in=granted))
 
 
+def _readable_one_q(user, *, prefix: str = "") -> Q:
+    # For one row by its key the grants' subquery costs nothing (the primary key decides) and saves the
+    # query that readable_cases_q spends on reading the grants first.
+    return Q(**{f"{prefix}counselor": user}) | Q(**{f"{prefix}pk__in": _active_grants(user).values("case_id")})
+
+
 def _readable_cases_one_query(user) -> QuerySet[Case]:
-    # For one case by its key the subquery costs nothing (the primary key decides) and saves a query.
     if not user.is_authenticated or user.is_org_admin:
         return Case.objects.none()
-    return Case.objects.filter(Q(counselor=user) | Q(pk__in=_active_grants(user).values("case_id")))
+    return Case.objects.filter(_readable_one_q(user))
 
 
-def get_case_for_user(user, case_id, *, write: bool = False) -> Case:
+def get_case_for_user(user, case_id, *, write: bool = False, annotate: dict | None = None) -> Case:
+    """The case, or 404. ``annotate``: expressions the caller's page needs, computed in the same query
+    (e.g. whether the case has rows in a list the page shows); they do not change who may open it."""
     qs = writable_cases_for_user(user) if write else _readable_cases_one_query(user)
+    if annotate:
+        qs = qs.annotate(**annotate)
     try:
         return qs.select_related("counselee", "counselor").get(pk=int(case_id))
     except (Case.DoesNotExist, ValueError, TypeError):
@@ -63,6 +79,8 @@ def get_case_for_user(user, case_id, *, write: bool = False) -> Case:
 def can_write(user, case: Case) -> bool:
     # Asked several times while one page is built (the page, its panels): remembered on the case instance,
     # which lives for one request.
+    if user.is_authenticated and not user.is_org_admin and case.counselor_id == user.pk:
+        return True  # the handling counselor's own case (writable_cases_for_user's first condition)
     remembered = case.__dict__.setdefault("_can_write_by_user", {})
     if user.pk not in remembered:
         remembered[user.pk] = writable_cases_for_user(user).filter(pk=case.pk).exists()
@@ -89,12 +107,17 @@ def get_counselee_for_user(user, counselee_id) -> Counselee:
         raise Http404 from None
 
 
-def get_session_for_user(user, session_id, *, write: bool = False) -> CounselingSession:
-    cases = writable_cases_for_user(user) if write else cases_for_user(user)
+def get_session_for_user(user, session_id, *, write: bool = False, annotate: dict | None = None) -> CounselingSession:
+    """The session with its case, or 404. ``annotate``: as for ``get_case_for_user``."""
+    if write:
+        allowed = Q(case__in=writable_cases_for_user(user))
+    elif not user.is_authenticated or user.is_org_admin:
+        raise Http404
+    else:
+        allowed = _readable_one_q(user, prefix="case__")  # as cases_for_user, without reading grants first
+    sessions = CounselingSession.objects.annotate(**annotate) if annotate else CounselingSession.objects
     try:
-        return CounselingSession.objects.select_related("case", "case__counselee").get(
-            pk=int(session_id), case__in=cases
-        )
+        return sessions.select_related("case", "case__counselee").get(allowed, pk=int(session_id))
     except (CounselingSession.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

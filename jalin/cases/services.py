@@ -374,9 +374,13 @@ def update_session(session: CounselingSession, *, actor, data: dict, expected_ve
     return session
 
 
-def _save_child(instance, action: str, *, actor, request=None, **detail):
+def _save_child(instance, action: str, *, actor, request=None, then=None, **detail):
     instance.full_clean(exclude=["case", "created_by"])
     instance.save()
+    if then is not None:
+        # What the saved record brings about (a ticked task) is written before the audit event: the event
+        # locks the chain's head until the transaction commits, so it comes last (audit.services.record).
+        then(instance)
     case = instance.case
     record(action, actor=actor, obj=instance, case_id=case.pk, counselee_id=case.counselee_id, request=request,
            **detail)
@@ -389,9 +393,8 @@ def save_action_step(step: ActionStep, *, actor, request=None) -> ActionStep:
     if creating:
         _ensure_open(step.case)
         require_processing(step.case.counselee)
-    _save_child(step, "action_step.create" if creating else "action_step.update", actor=actor, request=request)
-    if creating:
-        tick_by_record(step.case, "action_plan", step, actor=actor)
+    _save_child(step, "action_step.create" if creating else "action_step.update", actor=actor, request=request,
+                then=(lambda saved: tick_by_record(saved.case, "action_plan", saved, actor=actor)) if creating else None)
     return step
 
 
@@ -414,10 +417,11 @@ def save_appointment(appointment: Appointment, *, actor, request=None) -> Appoin
         require_processing(appointment.case.counselee)
         if appointment.starts_at < timezone.now() - timedelta(minutes=5):
             raise ServiceError(_("A new appointment must be in the future."))
+    ticks = creating and appointment.case.stage == "akhir"
     _save_child(appointment, "appointment.create" if creating else "appointment.update", actor=actor,
-                request=request)
-    if creating and appointment.case.stage == "akhir":
-        tick_by_record(appointment.case, "next_appointment", appointment, actor=actor)
+                request=request,
+                then=(lambda saved: tick_by_record(saved.case, "next_appointment", saved, actor=actor)) if ticks
+                else None)
     return appointment
 
 

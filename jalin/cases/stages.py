@@ -162,6 +162,8 @@ def shows_resistance(case) -> bool:
     sessions = list(case.sessions.all())
     if any(RESISTANCE_NOTE.search(f"{s.notes_awal} {s.notes_inti} {s.notes_akhir}") for s in sessions):
         return True
+    if not getattr(case, "has_done_analysis", True):  # the case page asked already: no analysis done
+        return False
     # Imported here: the practice app builds on cases.
     from jalin.practice.models import AnalysisJob
 

@@ -93,7 +93,8 @@ def group_superseded(alerts: list) -> list:
 
 def case_measures_context(request, case) -> dict:
     lang = services.ui_lang()
-    alerts = list(case.alerts.filter(acknowledged_at__isnull=True))
+    # has_open_alerts: asked by the case page when it opened the case (no query when there are none)
+    alerts = list(case.alerts.filter(acknowledged_at__isnull=True)) if getattr(case, "has_open_alerts", True) else []
     services.alert_texts(alerts, request.user, lang)
     alerts = group_superseded(alerts)
     administrations = sorted(case.administrations.all(), key=lambda a: a.administered_at, reverse=True)

@@ -26,6 +26,8 @@ def may_see_transcripts(user, session) -> bool:
 def latest_transcript(user, session) -> Transcript | None:
     if not may_see_transcripts(user, session):
         return None
+    if not getattr(session, "has_transcripts", True):  # the session page asked already: there is none
+        return None
     return session.transcripts.first()
 
 

@@ -84,7 +84,9 @@ def _practice(request, session, *, review: Review | None = None) -> dict:
     if writable:
         from jalin.privacy.consent import recording_allowed
 
-        ctx["recording_allowed"] = recording_allowed(case.counselee)
+        # has_consents / has_reviews: asked by the session page when it opened the session
+        ctx["recording_allowed"] = recording_allowed(case.counselee,
+                                                     None if getattr(session, "has_consents", True) else {})
         ctx["consent_url"] = consent_url(case.counselee)
         ctx["transcript_form"] = TranscriptForm()
     if transcript is not None:
@@ -112,9 +114,11 @@ def _practice(request, session, *, review: Review | None = None) -> dict:
                request=request, session=session.pk)
     ctx["may_delete"] = transcript is not None and case.counselor_id == user.pk and review is None
     if case.counselor_id == user.pk and review is None:
-        supervisors = [a.supervisor for a in services.supervisors_of(user)]
-        ctx["session_reviews"] = list(session.reviews.select_related("supervisor"))
-        if supervisors and transcript is not None:
+        ctx["session_reviews"] = list(session.reviews.select_related("supervisor")) \
+            if getattr(session, "has_reviews", True) else []
+        # Only a transcript can be submitted for review: without one the supervisors are not read.
+        supervisors = [a.supervisor for a in services.supervisors_of(user)] if transcript is not None else []
+        if supervisors:
             from django.contrib.auth import get_user_model
 
             ctx["submit_form"] = SubmitReviewForm(

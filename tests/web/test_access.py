@@ -106,3 +106,34 @@ def test_search_finds_by_encrypted_name(client, world):
     client.force_login(world["users"]["owner"])
     assert world["case"].code in client.post(reverse("case_list"), {"q": "budi"}).content.decode()
     assert world["case"].code not in client.post(reverse("case_list"), {"q": "zzz"}).content.decode()
+
+
+def test_lists_show_own_and_granted_cases_until_the_grant_ends(client, world, colleague, outsider):
+    """The lists' condition (own cases' ids UNION granted ids) shows a colleague's own case and a shared one,
+    never a case only shared with someone else, and drops the shared one when the grant is revoked or
+    expires."""
+    from jalin.measures.services import raise_alert
+
+    owner, case = world["users"]["owner"], world["case"]
+    own = factories.make_case(colleague, factories.make_counselee(colleague, name="Milik Rekan"))
+    elsewhere = factories.make_case(outsider, factories.make_counselee(outsider, name="Orang Lain"))
+    raise_alert(case, code="phq9_item9", severity="critical", source="measure", source_ref="share",
+                reason_id="Butir 9 PHQ-9 bernilai positif", reason_en="PHQ-9 item 9 positive")
+    grant = services.grant_access(case, actor=owner, user=colleague, purpose="colleague", days=7)
+    client.force_login(colleague)
+
+    def listed() -> tuple[set, set, set]:
+        cases = {c.pk for c in client.get(reverse("case_list")).context["cases"]}
+        dashboard = client.get(reverse("dashboard")).context
+        on_dashboard = {c.pk for _stage, _label, rows in dashboard["by_stage"] for c in rows}
+        return cases, on_dashboard, {a.case_id for a in dashboard["alerts"]}
+
+    assert listed() == ({own.pk, case.pk}, {own.pk, case.pk}, {case.pk})
+    assert elsewhere.pk not in listed()[0]
+    services.revoke_access(grant, actor=owner)
+    assert listed() == ({own.pk}, {own.pk}, set())
+    grant = services.grant_access(case, actor=owner, user=colleague, purpose="colleague", days=7)
+    assert listed()[0] == {own.pk, case.pk}
+    grant.expires_at = grant.created_at
+    grant.save()
+    assert listed() == ({own.pk}, {own.pk}, set())

@@ -16,7 +16,8 @@ register = template.Library()
 def privacy_panel(context, counselee, case=None):
     user = context["request"].user
     disclosures = list(case.disclosures.all()) if case is not None else []
-    latest = latest_consents(counselee)  # read once for both answers
+    # Read once for both answers; not at all when the case page found its counselee has no consent rows.
+    latest = latest_consents(counselee) if getattr(case, "has_consents", True) else {}
     return {"counselee": counselee, "case": case, "processing_ok": processing_allowed(counselee, latest),
             "recording_ok": recording_allowed(counselee, latest), "disclosures": disclosures,
             "writable": case is not None and access.can_write(user, case)}
