@@ -2,7 +2,11 @@
 code of the last commit that wrote that format, for the conversion tests. Run it with that code:
 
     git archive 780fe1a jalin | tar -x -C /tmp/format1
+    cp jalin/analysis/data/lexicon/*.json /tmp/format1/jalin/analysis/data/lexicon/   # today's lexicon
     PYTHONPATH=/tmp/format1 python tests/analysis/data/models/make_format1_fixture.py
+
+The lexicon files are today's so that the fixture's lexicon features fit the code that converts it
+(test_model_convert.py fails, with this advice, when the lexicon changes again).
 
 A tiny model: 3 sessions per language of the shipped corpus (and the shipped risk training items),
 seed 0.
