@@ -213,17 +213,22 @@ def test_artifacts_only_unpickle_model_classes(tmp_path, model) -> None:
         dumps_artifact(clone_model)
 
 
+def _assert_script_prints_ok(script: str, timeout: int) -> None:
+    """Run ``script`` in a fresh interpreter (what a new process imports) and expect it to print "ok"."""
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=timeout, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
 def test_model_package_never_imports_django() -> None:
     script = (
         "import sys; import jalin.analysis.model, jalin.analysis.training, jalin.analysis.corpus, "
         "jalin.analysis.annomi; m = jalin.analysis.model.load_model(); "
         "assert not [k for k in sys.modules if k == 'django' or k.startswith('django.')]; print('ok')"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "ok"
+    _assert_script_prints_ok(script, timeout=120)
 
 
 def test_analysis_never_imports_scikit_learn_or_scipy() -> None:
@@ -235,8 +240,4 @@ def test_analysis_never_imports_scikit_learn_or_scipy() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'joblib', 'scipy')); "
         "assert not bad, bad; print('ok')"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "ok"
+    _assert_script_prints_ok(script, timeout=300)
