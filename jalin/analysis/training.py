@@ -34,9 +34,12 @@ from .corpus import CorpusError, _expand, group_sessions, held_out_split, load_c
 from .taxonomy import taxonomy
 
 __all__ = [
+    "annomi_folds",
+    "annomi_records",
     "calibration_report",
     "classification_report",
     "cv_annomi",
+    "cv_annomi_scores",
     "evaluate_main",
     "evaluate_rows",
     "held_out",
@@ -336,6 +339,87 @@ def _inner_select(X, y, groups, grid, base: dict, n_splits=3) -> tuple[dict, dic
     return {**base, **json.loads(best)}, scores
 
 
+def annomi_records(rows: Sequence[dict], embedder) -> dict:
+    """AnnoMI rows -> feature records (embedded with ``embedder``), labels, video groups and speakers."""
+    from .model.features import build_records
+
+    recs, ys, groups, spk = [], [], [], []
+    for srows in annomi_sessions(list(rows)).values():
+        texts = [r["text"] for r in srows]
+        recs += build_records([r["speaker"] for r in srows], texts, embedder.encode(texts))
+        ys += [r["label"] for r in srows]
+        groups += [r["video_url"] for r in srows]
+        spk += [r["speaker"] for r in srows]
+    return {"records": recs, "labels": np.array(ys), "groups": np.array(groups), "speakers": np.array(spk)}
+
+
+_ANNOMI_SPEAKERS = (("counselor", "therapist"), ("counselee", "client"))
+
+
+def annomi_folds(data: dict, folds: int = 5) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """GroupKFold by video_url for each speaker: ``{"therapist": [(train, test), ...], "client": [...]}``.
+
+    Indices are positions among that speaker's rows. The folds depend only on the labels and the
+    videos, never on the embeddings, so every candidate is scored on exactly these folds."""
+    from sklearn.model_selection import GroupKFold
+
+    out = {}
+    for speaker, name in _ANNOMI_SPEAKERS:
+        idx = np.where(data["speakers"] == speaker)[0]
+        y, g = data["labels"][idx], data["groups"][idx]
+        out[name] = list(GroupKFold(folds).split(np.zeros(len(y)), y, g))
+    return out
+
+
+def annomi_fold_sizes(data: dict, splits: dict) -> dict[str, list[dict]]:
+    """Per speaker and test fold: how many videos and utterances it holds."""
+    out = {}
+    for speaker, name in _ANNOMI_SPEAKERS:
+        g = data["groups"][data["speakers"] == speaker]
+        out[name] = [{"videos": len(set(g[te])), "utterances": len(te)} for _, te in splits[name]]
+    return out
+
+
+def cv_annomi_scores(
+    data: dict,
+    splits: dict,
+    *,
+    head: str = "lr",
+    tune: bool = False,
+    random_state: int = 0,
+    log=None,
+) -> dict:
+    """Fit ``UtteranceClassifier`` (shipped settings, ``head``) on each training part of ``splits``,
+    predict its test part; per speaker: the classification report and the C used in each fold."""
+    from .annomi import CLIENT_CLASSES, THERAPIST_CLASSES
+    from .model.estimator import UtteranceClassifier
+    from .model.labeller import DEFAULT_PARAMS
+
+    grid = [{"C": c} for c in (0.3, 1.0, 3.0)]
+    classes = {"therapist": THERAPIST_CLASSES, "client": CLIENT_CLASSES}
+    out = {}
+    for speaker, name in _ANNOMI_SPEAKERS:
+        idx = np.where(data["speakers"] == speaker)[0]
+        X = [data["records"][i] for i in idx]
+        y, g = data["labels"][idx], data["groups"][idx]
+        pred = np.empty(len(y), dtype=object)
+        chosen = []
+        for k, (tr, te) in enumerate(splits[name]):
+            base = {**DEFAULT_PARAMS[speaker], "head": head, "random_state": random_state}
+            if tune:
+                params, _ = _inner_select([X[i] for i in tr], y[tr], g[tr], grid, base)
+            else:
+                params = base
+            chosen.append(params.get("C"))
+            m = UtteranceClassifier(**params).fit([X[i] for i in tr], y[tr])
+            pred[te] = m.predict([X[i] for i in te])
+            if log:
+                log(f"  {name} fold {k + 1}/{len(splits[name])} done (C={params.get('C')})")
+        out[name] = classification_report(list(y), list(pred.astype(str)), classes[name])
+        out[name]["C_per_fold"] = chosen
+    return out
+
+
 def cv_annomi(
     rows: Sequence[dict],
     *,
@@ -345,55 +429,26 @@ def cv_annomi(
     cache_dir: str | None = None,
     random_state: int = 0,
     log=None,
+    head: str = "lr",
 ) -> dict:
-    """(a): the same classifier architecture trained and tested on AnnoMI, GroupKFold by video_url."""
-    from sklearn.model_selection import GroupKFold
+    """(a): the same classifier architecture trained and tested on AnnoMI, GroupKFold by video_url.
 
-    from .annomi import CLIENT_CLASSES, THERAPIST_CLASSES
+    One embedding backend and head; ``compare.annomi_cv`` scores several candidates on the same folds."""
     from .model.embed import Embedder
-    from .model.estimator import UtteranceClassifier
-    from .model.features import build_records
-    from .model.labeller import DEFAULT_PARAMS
 
     emb = Embedder(backend, cache_dir=cache_dir)
-    recs, ys, groups, spk = [], [], [], []
-    for srows in annomi_sessions(list(rows)).values():
-        texts = [r["text"] for r in srows]
-        recs += build_records([r["speaker"] for r in srows], texts, emb.encode(texts))
-        ys += [r["label"] for r in srows]
-        groups += [r["video_url"] for r in srows]
-        spk += [r["speaker"] for r in srows]
+    data = annomi_records(rows, emb)
     if cache_dir:
         emb.save_cache()
-    ys, groups, spk = np.array(ys), np.array(groups), np.array(spk)
+    splits = annomi_folds(data, folds)
     out = {
         "mode": f"{folds}-fold GroupKFold by video_url, AnnoMI coarse labels",
         "backend": backend,
+        "head": head,
         "tuned": tune,
+        "fold_sizes": annomi_fold_sizes(data, splits),
     }
-    grid = [{"C": c} for c in (0.3, 1.0, 3.0)]
-    for speaker, name, classes in (
-        ("counselor", "therapist", THERAPIST_CLASSES),
-        ("counselee", "client", CLIENT_CLASSES),
-    ):
-        idx = np.where(spk == speaker)[0]
-        X = [recs[i] for i in idx]
-        y, g = ys[idx], groups[idx]
-        pred = np.empty(len(y), dtype=object)
-        chosen = []
-        for k, (tr, te) in enumerate(GroupKFold(folds).split(X, y, g)):
-            base = {**DEFAULT_PARAMS[speaker], "random_state": random_state}
-            if tune:
-                params, _ = _inner_select([X[i] for i in tr], y[tr], g[tr], grid, base)
-            else:
-                params = base
-            chosen.append(params.get("C"))
-            m = UtteranceClassifier(**params).fit([X[i] for i in tr], y[tr])
-            pred[te] = m.predict([X[i] for i in te])
-            if log:
-                log(f"  {name} fold {k + 1}/{folds} done (C={params.get('C')})")
-        out[name] = classification_report(list(y), list(pred.astype(str)), classes)
-        out[name]["C_per_fold"] = chosen
+    out.update(cv_annomi_scores(data, splits, head=head, tune=tune, random_state=random_state, log=log))
     return out
 
 
