@@ -1,4 +1,4 @@
-"""AnnoMI grouped-CV per candidate (issue #12): ``compare.annomi_cv`` and its table.
+"""AnnoMI grouped-CV per candidate (issue #12): ``jalin evaluate AnnoMI.csv --cv-annomi --candidates ...``.
 
 A tiny AnnoMI-shaped CSV of invented lines (no real transcript text); the encoders are replaced by a
 deterministic stand-in, so the table of all four candidates is computed in seconds."""
@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 
 import numpy as np
 import pytest
 
-from jalin.analysis import training
+from jalin.analysis import compare, training
 from jalin.analysis.compare import ANNOMI_GOALS, CANDIDATES, annomi_cv, format_annomi_cv
 from jalin.analysis.model import embed
 from jalin.analysis.model.estimator import UtteranceClassifier
-from jalin.analysis.training import cv_annomi
+from jalin.analysis.training import cv_annomi, evaluate_main
 
 COLS = [
     "transcript_id",
@@ -195,3 +196,54 @@ def test_table_lists_each_candidate_with_its_figures() -> None:
     assert lines.index(next(ln for ln in lines if ln.startswith("use-lr"))) < lines.index(
         next(ln for ln in lines if ln.startswith("e5-lr"))
     )
+
+
+def test_cli_default_is_the_shipped_candidate_with_its_full_reports(annomi_csv, fake_encoders, capsys) -> None:
+    assert evaluate_main([str(annomi_csv), "--cv-annomi", "--folds", "3"]) == 0
+    out = capsys.readouterr().out
+    table = [ln for ln in out.splitlines() if ln.split()[:1] in (["use-lr"], ["e5-lr"], ["use-mlp"])]
+    assert [ln.split()[0] for ln in table] == ["use-lr"]
+    assert "Therapist (4 classes)" in out and "Client (3 classes)" in out and "confusion" in out
+
+    assert evaluate_main([str(annomi_csv), "--cv-annomi", "--folds", "3", "--backend", "e5", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert list(res["candidates"]) == ["e5-lr"]
+    # one candidate: the keys --cv-annomi printed before --candidates are still there
+    assert res["backend"] == "e5" and res["head"] == "lr"
+    assert res["therapist"] == res["candidates"]["e5-lr"]["therapist"]
+    assert res["client"]["macro_f1"] == res["candidates"]["e5-lr"]["client"]["macro_f1"]
+
+
+def test_cli_candidates_json_table(annomi_csv, fake_encoders, capsys) -> None:
+    argv = [str(annomi_csv), "--cv-annomi", "--folds", "3", "--candidates", "e5-lr, use-lr,e5-lr", "--json"]
+    assert evaluate_main(argv) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert list(res["candidates"]) == ["e5-lr", "use-lr"]  # order kept, repeats dropped
+    assert "therapist" not in res  # several candidates: only the table
+    for out in res["candidates"].values():
+        assert 0.0 <= out["therapist"]["macro_f1"] <= 1.0 and len(out["therapist"]["C_per_fold"]) == 3
+
+
+@pytest.mark.parametrize(
+    "extra,needle",
+    [
+        (["--cv-annomi", "--candidates", "use-lr,bogus"], "unknown candidate(s) bogus (allowed: "),
+        (["--cv-annomi", "--candidates", "USE-LR"], "unknown candidate(s) USE-LR"),
+        (["--cv-annomi", "--candidates", " , "], "unknown candidate(s) (none given)"),
+        (["--compare", "--candidates", "e5-svm"], "unknown candidate(s) e5-svm (allowed: "),
+        (["--candidates", "use-lr"], "--candidates needs --compare or --cv-annomi"),
+        (["--cv-annomi", "--candidates", "e5-lr", "--backend", "e5"], "leave out --backend"),
+        (["--cv-annomi", "--backend", "bert"], "invalid choice"),
+    ],
+)
+def test_cli_bad_candidates_exit_2_before_any_work(extra, needle, annomi_csv, monkeypatch, capsys) -> None:
+    def boom(*a, **k):
+        raise AssertionError("no embedding or training for a bad command line")
+
+    monkeypatch.setattr(embed, "_load_backend", boom)
+    monkeypatch.setattr(compare, "annomi_cv", boom)
+    assert evaluate_main([str(annomi_csv), *extra]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+    if "allowed" in needle:
+        assert err.strip().endswith(f"(allowed: {', '.join(CANDIDATES)})")
