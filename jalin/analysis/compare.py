@@ -13,6 +13,10 @@ The rule that picks the model to ship is fixed here, before any run: among candi
 analysis of a 600-utterance session fits ``SPEED_BUDGET_S`` on this machine, the highest mean of the
 counselor and counselee macro-F1 on the *held-out sessions* at 100 %; a candidate must beat the shipped
 configuration by at least ``MIN_GAIN`` to replace it. The frozen set never chooses anything.
+
+``annomi_cv`` (``jalin evaluate AnnoMI-simple.csv --cv-annomi --candidates ...``) trains and tests the same
+candidates on AnnoMI with one set of GroupKFold folds by video, next to issue #12's goals there
+(``ANNOMI_GOALS``). It is **reported only**: nothing is chosen on AnnoMI.
 """
 
 from __future__ import annotations
@@ -25,7 +29,17 @@ import numpy as np
 
 from .corpus import group_sessions, held_out_split
 
-__all__ = ["CANDIDATES", "MIN_GAIN", "SPEED_BUDGET_S", "choose_candidate", "compare", "format_compare"]
+__all__ = [
+    "ANNOMI_GOALS",
+    "CANDIDATES",
+    "MIN_GAIN",
+    "SPEED_BUDGET_S",
+    "annomi_cv",
+    "choose_candidate",
+    "compare",
+    "format_annomi_cv",
+    "format_compare",
+]
 
 CANDIDATES: dict[str, dict] = {
     "use-lr": {"backend": "use", "head": "lr"},  # the shipped configuration
@@ -212,4 +226,100 @@ def format_compare(res: dict) -> str:
                 f"{e.get('cold_600_seconds', float('nan')):>10.2f}"
             )
     lines += ["", f"chosen: {res['chosen']}"]
+    return "\n".join(lines) + "\n"
+
+
+# --- AnnoMI grouped-CV per candidate (issue #12): reported only ------------------------------------------
+# Issue #12's goals on AnnoMI (a); printed next to the figures, never used to choose anything.
+ANNOMI_GOALS = {"therapist": 0.80, "client": 0.60}
+
+
+def annomi_cv(
+    rows: Sequence[dict],
+    *,
+    candidates: Sequence[str] = (SHIPPED,),
+    folds: int = 5,
+    tune: bool = False,
+    cache_dir: str | None = None,
+    random_state: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> dict:
+    """Every candidate (embeddings + head) trained and tested on AnnoMI with the same GroupKFold by video.
+
+    Each backend embeds AnnoMI once (candidates sharing it share the records); the folds are drawn once
+    and reused, so the figures differ only by the candidate. Nothing is chosen here: the rule that ships a
+    model (``choose_candidate``) reads the held-out split of our corpus only."""
+    from .model.embed import Embedder
+    from .training import annomi_fold_sizes, annomi_folds, annomi_records, cv_annomi_scores
+
+    unknown = [n for n in candidates if n not in CANDIDATES]
+    if unknown or not candidates:
+        raise ValueError(
+            f"unknown candidate(s) {', '.join(unknown) or '(none)'} (allowed: {', '.join(CANDIDATES)})"
+        )
+    data_by_backend: dict[str, dict] = {}
+    splits = sizes = None
+    results: dict[str, dict] = {}
+    for name in candidates:
+        cfg = CANDIDATES[name]
+        backend = cfg["backend"]
+        if backend not in data_by_backend:
+            emb = Embedder(backend, cache_dir=cache_dir)
+            t0 = time.perf_counter()
+            data_by_backend[backend] = annomi_records(rows, emb)
+            if cache_dir:
+                emb.save_cache()
+            if log:
+                log(f"{backend}: AnnoMI embedded in {time.perf_counter() - t0:.0f} s")
+        data = data_by_backend[backend]
+        if splits is None:
+            splits = annomi_folds(data, folds)
+            sizes = annomi_fold_sizes(data, splits)
+            first = data
+        elif not all(np.array_equal(first[k], data[k]) for k in ("labels", "groups", "speakers")):
+            raise RuntimeError("AnnoMI rows differ between backends")  # pragma: no cover - same rows
+        t0 = time.perf_counter()
+        scores = cv_annomi_scores(
+            data, splits, head=cfg["head"], tune=tune, random_state=random_state, log=log
+        )
+        fit_s = time.perf_counter() - t0
+        results[name] = {"config": cfg, "fit_seconds": round(fit_s, 1), **scores}
+        if log:
+            log(
+                f"{name}: therapist macro-F1 {scores['therapist']['macro_f1']:.3f}, "
+                f"client {scores['client']['macro_f1']:.3f} ({fit_s:.0f} s)"
+            )
+    return {
+        "mode": f"{folds}-fold GroupKFold by video_url, AnnoMI coarse labels, the same folds for every "
+        "candidate" + (", C chosen by inner GroupKFold on each training part" if tune else ", shipped settings"),
+        "folds": folds,
+        "tuned": tune,
+        "note": "reported only: nothing is chosen on AnnoMI "
+        "(the ship rule of --compare reads the held-out split)",
+        "goals": dict(ANNOMI_GOALS),
+        "fold_sizes": sizes,
+        "candidates": results,
+    }
+
+
+def format_annomi_cv(res: dict) -> str:
+    """The per-candidate table of ``annomi_cv`` (macro-F1 and Cohen's kappa per speaker)."""
+    lines = [f"AnnoMI: {res['mode']}", res["note"], "", "test folds (videos / utterances):"]
+    for name, sizes in res["fold_sizes"].items():
+        cells = "  ".join(f"{s['videos']:>3} / {s['utterances']:<5}" for s in sizes)
+        total = sum(s["utterances"] for s in sizes)
+        lines.append(f"  {name:<10}{cells}  (total {total})")
+    lines += [
+        "",
+        f"{'candidate':<11}{'therapist F1':>13}{'kappa':>7}{'client F1':>11}{'kappa':>7}{'fit s':>8}",
+    ]
+    for name, out in res["candidates"].items():
+        t, c = out["therapist"], out["client"]
+        lines.append(
+            f"{name:<11}{t['macro_f1']:>13.3f}{t['kappa']:>7.3f}{c['macro_f1']:>11.3f}{c['kappa']:>7.3f}"
+            f"{out['fit_seconds']:>8.0f}"
+        )
+    g = res["goals"]
+    goal_t, goal_c = f">= {g['therapist']:.2f}", f">= {g['client']:.2f}"
+    lines.append(f"{'goal':<11}{goal_t:>13}{'':>7}{goal_c:>11}")
     return "\n".join(lines) + "\n"

@@ -1,7 +1,8 @@
 """``jalin train`` and ``jalin evaluate``: build the shipped model and measure it.
 
     python -m jalin.analysis.training train [--data PATH ...] [--out PATH] [--seed N] [--backend use|e5]
-    python -m jalin.analysis.training evaluate DATA [--model PATH] [--cv-annomi] [--lang id|en] [--json]
+    python -m jalin.analysis.training evaluate DATA [--model PATH] [--lang id|en] [--json]
+    python -m jalin.analysis.training evaluate ANNOMI.csv --cv-annomi [--candidates NAMES] [--tune] [--json]
     python -m jalin.analysis.training evaluate --held-out [DATA ...] [--seed N] [--lang id|en] [--json]
 
 ``evaluate`` reads our corpus JSONL (file, folder or glob), any CSV with speaker,text,label
@@ -11,7 +12,8 @@ columns, or AnnoMI's CSV (simple or full) directly:
 - AnnoMI with ``--cv-annomi`` (a): the same architecture is trained and tested on AnnoMI
   with 5-fold GroupKFold by video_url (therapist 4-class, client 3-class), using AnnoMI's
   own coarse labels. Hyper-parameters are the defaults chosen on our corpus, or, with
-  ``--tune``, chosen by inner GroupKFold on each training part only.
+  ``--tune``, chosen by inner GroupKFold on each training part only. ``--candidates`` scores several
+  candidates of ``--compare`` (embeddings + head) on the same folds, one table (reported only).
 - ``--held-out``: train on the corpus minus the held-out sessions, report on those sessions
   by language (labels, stages, tasks, flags).
 Bad arguments or files: one-line message, exit code 2.
@@ -34,9 +36,12 @@ from .corpus import CorpusError, _expand, group_sessions, held_out_split, load_c
 from .taxonomy import taxonomy
 
 __all__ = [
+    "annomi_folds",
+    "annomi_records",
     "calibration_report",
     "classification_report",
     "cv_annomi",
+    "cv_annomi_scores",
     "evaluate_main",
     "evaluate_rows",
     "held_out",
@@ -336,6 +341,87 @@ def _inner_select(X, y, groups, grid, base: dict, n_splits=3) -> tuple[dict, dic
     return {**base, **json.loads(best)}, scores
 
 
+def annomi_records(rows: Sequence[dict], embedder) -> dict:
+    """AnnoMI rows -> feature records (embedded with ``embedder``), labels, video groups and speakers."""
+    from .model.features import build_records
+
+    recs, ys, groups, spk = [], [], [], []
+    for srows in annomi_sessions(list(rows)).values():
+        texts = [r["text"] for r in srows]
+        recs += build_records([r["speaker"] for r in srows], texts, embedder.encode(texts))
+        ys += [r["label"] for r in srows]
+        groups += [r["video_url"] for r in srows]
+        spk += [r["speaker"] for r in srows]
+    return {"records": recs, "labels": np.array(ys), "groups": np.array(groups), "speakers": np.array(spk)}
+
+
+_ANNOMI_SPEAKERS = (("counselor", "therapist"), ("counselee", "client"))
+
+
+def annomi_folds(data: dict, folds: int = 5) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """GroupKFold by video_url for each speaker: ``{"therapist": [(train, test), ...], "client": [...]}``.
+
+    Indices are positions among that speaker's rows. The folds depend only on the labels and the
+    videos, never on the embeddings, so every candidate is scored on exactly these folds."""
+    from sklearn.model_selection import GroupKFold
+
+    out = {}
+    for speaker, name in _ANNOMI_SPEAKERS:
+        idx = np.where(data["speakers"] == speaker)[0]
+        y, g = data["labels"][idx], data["groups"][idx]
+        out[name] = list(GroupKFold(folds).split(np.zeros(len(y)), y, g))
+    return out
+
+
+def annomi_fold_sizes(data: dict, splits: dict) -> dict[str, list[dict]]:
+    """Per speaker and test fold: how many videos and utterances it holds."""
+    out = {}
+    for speaker, name in _ANNOMI_SPEAKERS:
+        g = data["groups"][data["speakers"] == speaker]
+        out[name] = [{"videos": len(set(g[te])), "utterances": len(te)} for _, te in splits[name]]
+    return out
+
+
+def cv_annomi_scores(
+    data: dict,
+    splits: dict,
+    *,
+    head: str = "lr",
+    tune: bool = False,
+    random_state: int = 0,
+    log=None,
+) -> dict:
+    """Fit ``UtteranceClassifier`` (shipped settings, ``head``) on each training part of ``splits``,
+    predict its test part; per speaker: the classification report and the C used in each fold."""
+    from .annomi import CLIENT_CLASSES, THERAPIST_CLASSES
+    from .model.estimator import UtteranceClassifier
+    from .model.labeller import DEFAULT_PARAMS
+
+    grid = [{"C": c} for c in (0.3, 1.0, 3.0)]
+    classes = {"therapist": THERAPIST_CLASSES, "client": CLIENT_CLASSES}
+    out = {}
+    for speaker, name in _ANNOMI_SPEAKERS:
+        idx = np.where(data["speakers"] == speaker)[0]
+        X = [data["records"][i] for i in idx]
+        y, g = data["labels"][idx], data["groups"][idx]
+        pred = np.empty(len(y), dtype=object)
+        chosen = []
+        for k, (tr, te) in enumerate(splits[name]):
+            base = {**DEFAULT_PARAMS[speaker], "head": head, "random_state": random_state}
+            if tune:
+                params, _ = _inner_select([X[i] for i in tr], y[tr], g[tr], grid, base)
+            else:
+                params = base
+            chosen.append(params.get("C"))
+            m = UtteranceClassifier(**params).fit([X[i] for i in tr], y[tr])
+            pred[te] = m.predict([X[i] for i in te])
+            if log:
+                log(f"  {name} fold {k + 1}/{len(splits[name])} done (C={params.get('C')})")
+        out[name] = classification_report(list(y), list(pred.astype(str)), classes[name])
+        out[name]["C_per_fold"] = chosen
+    return out
+
+
 def cv_annomi(
     rows: Sequence[dict],
     *,
@@ -345,55 +431,26 @@ def cv_annomi(
     cache_dir: str | None = None,
     random_state: int = 0,
     log=None,
+    head: str = "lr",
 ) -> dict:
-    """(a): the same classifier architecture trained and tested on AnnoMI, GroupKFold by video_url."""
-    from sklearn.model_selection import GroupKFold
+    """(a): the same classifier architecture trained and tested on AnnoMI, GroupKFold by video_url.
 
-    from .annomi import CLIENT_CLASSES, THERAPIST_CLASSES
+    One embedding backend and head; ``compare.annomi_cv`` scores several candidates on the same folds."""
     from .model.embed import Embedder
-    from .model.estimator import UtteranceClassifier
-    from .model.features import build_records
-    from .model.labeller import DEFAULT_PARAMS
 
     emb = Embedder(backend, cache_dir=cache_dir)
-    recs, ys, groups, spk = [], [], [], []
-    for srows in annomi_sessions(list(rows)).values():
-        texts = [r["text"] for r in srows]
-        recs += build_records([r["speaker"] for r in srows], texts, emb.encode(texts))
-        ys += [r["label"] for r in srows]
-        groups += [r["video_url"] for r in srows]
-        spk += [r["speaker"] for r in srows]
+    data = annomi_records(rows, emb)
     if cache_dir:
         emb.save_cache()
-    ys, groups, spk = np.array(ys), np.array(groups), np.array(spk)
+    splits = annomi_folds(data, folds)
     out = {
         "mode": f"{folds}-fold GroupKFold by video_url, AnnoMI coarse labels",
         "backend": backend,
+        "head": head,
         "tuned": tune,
+        "fold_sizes": annomi_fold_sizes(data, splits),
     }
-    grid = [{"C": c} for c in (0.3, 1.0, 3.0)]
-    for speaker, name, classes in (
-        ("counselor", "therapist", THERAPIST_CLASSES),
-        ("counselee", "client", CLIENT_CLASSES),
-    ):
-        idx = np.where(spk == speaker)[0]
-        X = [recs[i] for i in idx]
-        y, g = ys[idx], groups[idx]
-        pred = np.empty(len(y), dtype=object)
-        chosen = []
-        for k, (tr, te) in enumerate(GroupKFold(folds).split(X, y, g)):
-            base = {**DEFAULT_PARAMS[speaker], "random_state": random_state}
-            if tune:
-                params, _ = _inner_select([X[i] for i in tr], y[tr], g[tr], grid, base)
-            else:
-                params = base
-            chosen.append(params.get("C"))
-            m = UtteranceClassifier(**params).fit([X[i] for i in tr], y[tr])
-            pred[te] = m.predict([X[i] for i in te])
-            if log:
-                log(f"  {name} fold {k + 1}/{folds} done (C={params.get('C')})")
-        out[name] = classification_report(list(y), list(pred.astype(str)), classes)
-        out[name]["C_per_fold"] = chosen
+    out.update(cv_annomi_scores(data, splits, head=head, tune=tune, random_state=random_state, log=log))
     return out
 
 
@@ -586,7 +643,8 @@ def _eval_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="jalin evaluate",
         description="Score a model on labelled data (corpus JSONL, CSV with speaker,text,label, or AnnoMI CSV).",
-        epilog="examples: jalin evaluate corpus/ --lang id; jalin evaluate AnnoMI-simple.csv --cv-annomi; "
+        epilog="examples: jalin evaluate corpus/ --lang id; jalin evaluate AnnoMI-simple.csv --cv-annomi "
+        "--candidates use-lr,use-mlp; "
         "jalin evaluate --held-out",
     )
     p.add_argument("data", nargs="*", metavar="DATA", help="labelled JSONL/CSV file(s), folder or glob")
@@ -597,7 +655,9 @@ def _eval_parser() -> argparse.ArgumentParser:
         help="AnnoMI: train and test the same architecture with 5-fold GroupKFold by video_url",
     )
     p.add_argument(
-        "--tune", action="store_true", help="with --cv-annomi: choose C by inner CV on each training part"
+        "--tune",
+        action="store_true",
+        help="with --cv-annomi: choose C (the MLP's alpha is 1e-3/C) by inner CV on each training part",
     )
     p.add_argument(
         "--held-out",
@@ -622,13 +682,18 @@ def _eval_parser() -> argparse.ArgumentParser:
         "score it on the held-out sessions and the frozen unseen set (DATA: the corpus; default shipped)",
     )
     p.add_argument(
-        "--candidates", metavar="NAMES", help="with --compare: comma-separated candidates (default: all)"
+        "--candidates",
+        metavar="NAMES",
+        help="with --compare (default: all) or --cv-annomi (default: the shipped use-lr): comma-separated "
+        "candidates, each embeddings + head (use-lr, use-mlp, e5-lr, use+e5-lr)",
     )
     p.add_argument("--lang", choices=("id", "en"), help="only sessions in this language")
     p.add_argument("--seed", type=int, default=0, help="split seed / random_state for --held-out (default 0)")
     p.add_argument("--folds", type=int, default=5, help="folds for --cv-annomi (default 5)")
     p.add_argument(
-        "--backend", choices=("use", "e5"), default="use", help="embeddings for --cv-annomi/--held-out"
+        "--backend",
+        choices=("use", "e5"),
+        help="embeddings for --held-out/--risk and for --cv-annomi without --candidates (default use)",
     )
     p.add_argument("--cache-dir", metavar="DIR", help="cache embeddings here between runs (optional)")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
@@ -645,6 +710,17 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
             raise UsageError("jalin evaluate: --folds must be at least 2")
         if sum(map(bool, (args.compare, args.risk or args.risk_cv, args.held_out, args.cv_annomi))) > 1:
             raise UsageError("jalin evaluate: --compare, --risk, --held-out and --cv-annomi cannot be combined")
+        if args.candidates is not None and not (args.compare or args.cv_annomi):
+            raise UsageError("jalin evaluate: --candidates needs --compare or --cv-annomi")
+        if args.cv_annomi and args.candidates is not None and args.backend is not None:
+            raise UsageError(
+                "jalin evaluate: with --candidates the embeddings are part of each name (e.g. e5-lr); "
+                "leave out --backend"
+            )
+        if args.cv_annomi:
+            # without --candidates: the shipped head on --backend's embeddings, as before --candidates
+            names = _candidate_names(args.candidates, f"{args.backend or 'use'}-lr")
+        args.backend = args.backend or "use"
         if args.compare:
             return _compare_main(args)
         if args.risk or args.risk_cv:
@@ -680,20 +756,10 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
                 raise UsageError("jalin evaluate: give one AnnoMI CSV at a time")
             rows = read_annomi(annomi[0])
             if args.cv_annomi:
-                log = (lambda m: print(m, file=sys.stderr)) if not args.json else None
-                res = cv_annomi(
-                    rows,
-                    backend=args.backend,
-                    folds=args.folds,
-                    tune=args.tune,
-                    cache_dir=args.cache_dir,
-                    random_state=args.seed,
-                    log=log,
-                )
-            else:
-                model = load_model(args.model)
-                res = evaluate_annomi_shipped(model, rows)
-                res["model_version"] = model.version
+                return _cv_annomi_main(args, rows, names)
+            model = load_model(args.model)
+            res = evaluate_annomi_shipped(model, rows)
+            res["model_version"] = model.version
             text = (
                 f"AnnoMI: {res['mode']}\n"
                 + _fmt_report("Therapist (4 classes)", res["therapist"])
@@ -740,18 +806,56 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _candidate_names(spec: str | None, default: str) -> list[str]:
+    """``--candidates`` as a list (order kept, repeats dropped); a bad name is a usage error."""
+    from .compare import CANDIDATES
+
+    given = spec if spec is not None else default
+    names = list(dict.fromkeys(n.strip() for n in given.split(",") if n.strip()))
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown or not names:
+        raise UsageError(
+            f"jalin evaluate: unknown candidate(s) {', '.join(unknown) if unknown else '(none given)'} "
+            f"(allowed: {', '.join(CANDIDATES)})"
+        )
+    return names
+
+
+def _cv_annomi_main(args, rows: list[dict], names: list[str]) -> int:
+    """``--cv-annomi [--candidates NAMES]``: every candidate on the same AnnoMI folds (reported only)."""
+    from .compare import annomi_cv, format_annomi_cv
+
+    log = (lambda m: print(m, file=sys.stderr)) if not args.json else None
+    res = annomi_cv(
+        rows,
+        candidates=names,
+        folds=args.folds,
+        tune=args.tune,
+        cache_dir=args.cache_dir,
+        random_state=args.seed,
+        log=log,
+    )
+    text = format_annomi_cv(res)
+    if len(names) == 1:
+        # one candidate: its full reports, as --cv-annomi printed before --candidates (JSON keys kept too)
+        one = res["candidates"][names[0]]
+        res.update(backend=one["config"]["backend"], head=one["config"]["head"])
+        res.update(therapist=one["therapist"], client=one["client"])
+        text += (
+            "\n" + _fmt_report("Therapist (4 classes)", one["therapist"])
+            + "\n" + _fmt_report("Client (3 classes)", one["client"])
+        )
+    _print(res, args.json, text)
+    return 0
+
+
 def _compare_main(args) -> int:
     """``--compare`` (issue #12); errors propagate to ``evaluate_main``."""
     from importlib import resources
 
     from .compare import CANDIDATES, compare, format_compare
 
-    names = [n.strip() for n in (args.candidates or ",".join(CANDIDATES)).split(",") if n.strip()]
-    unknown = [n for n in names if n not in CANDIDATES]
-    if unknown:
-        raise UsageError(
-            f"jalin evaluate: unknown candidate(s) {', '.join(unknown)} (expected {', '.join(CANDIDATES)})"
-        )
+    names = _candidate_names(args.candidates, ",".join(CANDIDATES))
     rows = load_corpus(args.data or None)
     frozen = load_corpus([str(resources.files("jalin.analysis").joinpath("data/eval/unseen"))])
     if args.lang:
