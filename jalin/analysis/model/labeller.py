@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_PARAMS",
     "MODEL_RELEASE",
     "LabelModel",
+    "augmented_rows",
     "fit_label_calibration",
     "fit_label_model",
     "records_for_rows",
@@ -234,27 +235,35 @@ def fit_label_model(
     """Fit all components on corpus rows (``records`` may be given precomputed, aligned with the rows).
 
     ``risk_extra``: (records, flags) of extra counselee lines that train only the risk detector
-    (``jalin.analysis.risk_train``), with ``risk_extra_hash`` naming them in the model version."""
+    (``jalin.analysis.risk_train``), with ``risk_extra_hash`` naming them in the model version.
+
+    ``params["augment"]`` (``{"copies": k, "styles": [...], "seed": s}``; ``copies`` 0 or absent: off): every
+    training session also trains the label classifiers and the stage sequencer as ``k`` noised copies
+    (``jalin.analysis.augment.augment_rows``, embedded with ``embedder``). The task and risk detectors, whose
+    thresholds come from cross-validation by session, train on the original rows only."""
     p = {k: dict(v) for k, v in DEFAULT_PARAMS.items()}
     for k, v in (params or {}).items():
         p.setdefault(k, {}).update(v)
     rows = list(train_rows)
     if records is None:
-        records = records_for_rows(rows, embedder or Embedder(backend))
+        embedder = embedder or Embedder(backend)
+        records = records_for_rows(rows, embedder)
     records = list(records)
     if len(records) != len(rows):
         raise ValueError("records and rows differ in length")
+    aug_rows, aug_records = augmented_rows(rows, p.get("augment"), embedder or Embedder(backend))
     tax = taxonomy()
     models = {}
+    all_rows, all_records = rows + aug_rows, records + aug_records
     for speaker in ("counselor", "counselee"):
-        idx = [i for i, r in enumerate(rows) if r["speaker"] == speaker]
+        idx = [i for i, r in enumerate(all_rows) if r["speaker"] == speaker]
         models[speaker] = UtteranceClassifier(random_state=random_state, **p[speaker]).fit(
-            [records[i] for i in idx], [rows[i]["label"] for i in idx]
+            [all_records[i] for i in idx], [all_rows[i]["label"] for i in idx]
         )
-    with_stage = [i for i, r in enumerate(rows) if r.get("stage")]
+    with_stage = [i for i, r in enumerate(all_rows) if r.get("stage")]
     stages = StageSequencer(random_state=random_state, **p["stages"])
-    if with_extras and len({rows[i]["stage"] for i in with_stage}) >= 2:
-        stages.fit([records[i] for i in with_stage], [rows[i]["stage"] for i in with_stage])
+    if with_extras and len({all_rows[i]["stage"] for i in with_stage}) >= 2:
+        stages.fit([all_records[i] for i in with_stage], [all_rows[i]["stage"] for i in with_stage])
     else:
         stages = _position_only_stages(records, rows, random_state)
     tasks = TaskDetector(tasks=tax.tasks, random_state=random_state, **p["tasks"]).fit(
@@ -267,7 +276,9 @@ def fit_label_model(
         risk_Y += [list(f) for f in risk_extra[1]]
     risk = RiskDetector(random_state=random_state, **p["risk"]).fit(risk_X, risk_Y)
     calibration = (
-        fit_label_calibration(rows, records, params=p, random_state=random_state) if calibrate else None
+        fit_label_calibration(rows, records, params=p, random_state=random_state, extra=(aug_rows, aug_records))
+        if calibrate
+        else None
     )
     chash = corpus_hash(rows)
     meta = {
@@ -275,6 +286,7 @@ def fit_label_model(
         "corpus_hash": chash,
         "n_rows": len(rows),
         "n_sessions": len(group_sessions(rows)),
+        "n_augmented_rows": len(aug_rows),
         "backend": backend,
         "random_state": random_state,
         "params": p,
@@ -305,6 +317,21 @@ def fit_label_model(
     )
 
 
+def augmented_rows(
+    rows: Sequence[dict], config: dict | None, embedder: Embedder
+) -> tuple[list[dict], list[dict]]:
+    """The noised copies ``config`` (``params["augment"]``) asks for, and their records; ``([], [])`` when off."""
+    cfg = dict(config or {})
+    if int(cfg.get("copies", 0)) <= 0:
+        return [], []
+    from ..augment import STYLES, augment_rows
+
+    aug = augment_rows(
+        rows, copies=int(cfg["copies"]), styles=tuple(cfg.get("styles") or STYLES), seed=int(cfg.get("seed", 0))
+    )
+    return aug, records_for_rows(aug, embedder)
+
+
 def fit_label_calibration(
     rows: Sequence[dict],
     records: Sequence[dict],
@@ -312,6 +339,7 @@ def fit_label_calibration(
     params: dict | None = None,
     random_state: int = 0,
     n_splits: int = 3,
+    extra: tuple[Sequence[dict], Sequence[dict]] | None = None,
 ) -> dict:
     """Temperature and claim threshold per speaker from out-of-fold predictions of ``rows``.
 
@@ -319,17 +347,20 @@ def fit_label_calibration(
     speaker's classifier refitted on each training fold, the logits of the left-out fold
     collected; the temperature minimises their negative log-likelihood and the claim threshold
     is ``calibration.claim_threshold`` of the calibrated confidences (rules included, as in
-    ``label_records``)."""
+    ``label_records``). ``extra``: (rows, records) of noised copies (``augmented_rows``); each fold's
+    classifier also trains on the copies of its training sessions (by ``origin``), and no copy is scored."""
     from sklearn.model_selection import GroupKFold
 
     p = {k: dict(v) for k, v in DEFAULT_PARAMS.items()}
     for k, v in (params or {}).items():
         p.setdefault(k, {}).update(v)
     rows, records = list(rows), list(records)
+    ex_rows, ex_records = (list(extra[0]), list(extra[1])) if extra is not None else ([], [])
     out: dict = {}
     for speaker in ("counselor", "counselee"):
         idx = [i for i, r in enumerate(rows) if r["speaker"] == speaker]
         groups = np.array([rows[i]["session"] for i in idx])
+        ex_idx = [j for j, r in enumerate(ex_rows) if r["speaker"] == speaker]
         y = np.array([rows[i]["label"] for i in idx])
         classes = np.unique(y)
         splits = min(n_splits, len(np.unique(groups)))
@@ -340,8 +371,11 @@ def fit_label_calibration(
         for tr, te in GroupKFold(splits).split(idx, y, groups):
             if len(np.unique(y[tr])) < 2:
                 continue
+            seen = set(groups[tr])
+            ex_tr = [j for j in ex_idx if (ex_rows[j].get("origin") or ex_rows[j]["session"]) in seen]
             clf = UtteranceClassifier(random_state=random_state, **p[speaker]).fit(
-                [records[idx[k]] for k in tr], y[tr]
+                [records[idx[k]] for k in tr] + [ex_records[j] for j in ex_tr],
+                [*y[tr], *(ex_rows[j]["label"] for j in ex_tr)],
             )
             cols = np.searchsorted(classes, clf.classes_)
             logits[np.ix_(te, cols)] = clf.decision_function([records[idx[k]] for k in te])
@@ -405,15 +439,16 @@ def train_model(
     records = records_for_rows(rows, emb)
     # each item's line placed inside a corpus session (start, middle or end; risk_train.risk_item_transcripts)
     extra = (risk_item_records(items, emb, host_sessions(rows)), [it["flags"] for it in items]) if items else None
-    if cache_dir:
-        emb.save_cache()
     model = fit_label_model(
         rows,
         records=records,
         backend=backend,
+        embedder=emb,  # noised copies (params["augment"]) are embedded with it
         random_state=random_state,
         params=params,
         risk_extra=extra,
         risk_extra_hash=risk_items_hash(items) if items else None,
     )
+    if cache_dir:
+        emb.save_cache()
     return model
