@@ -142,3 +142,24 @@ def test_calibration_does_not_change_the_labels() -> None:
     calibrated = model.label_records(records, calibrated=True)
     assert [r[0] for r in raw] == [c[0] for c in calibrated]
     assert [r[1] for r in raw] != [c[1] for c in calibrated]  # but the confidences move
+
+
+def test_a_speaker_with_two_labels_is_calibrated_and_predicted(tmp_path) -> None:
+    """A corpus of one's own may give a speaker only two labels: the binary head's single score becomes two
+    columns, so calibration and prediction work (they raised on a one-dimensional score before)."""
+    from jalin.analysis.types import Transcript, Utterance
+
+    _, chosen = small_corpus(tmp_path, per_lang=4)
+    rows = [
+        {**r, "label": ("disclosure" if i % 2 else "neutral")} if r["speaker"] == "counselee" else r
+        for i, r in enumerate(chosen)
+    ]
+    model = labeller.fit_label_model(rows, calibrate=True)
+    assert sorted(str(c) for c in model.counselee.classes_) == ["disclosure", "neutral"]
+    assert model.temperature("counselee") > 0
+    utts = [Utterance(index=i, speaker=s, text=t) for i, (s, t) in enumerate(
+        [("counselor", "Apa yang ingin kamu ceritakan hari ini?"), ("counselee", "Saya bingung soal kuliah, Bu.")]
+    )]
+    out = model.predict(Transcript(utts))
+    assert out[1].label in ("disclosure", "neutral")
+    assert 0.5 <= out[1].confidence <= 1.0

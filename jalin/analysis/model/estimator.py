@@ -123,9 +123,14 @@ class UtteranceClassifier(ClassifierParams):
         return Z if isinstance(self.clf_, (LinearHead, MLPHead)) else Z.to_scipy()
 
     def decision_function(self, X: Sequence[dict]) -> np.ndarray:
+        """One score column per class, in ``classes_`` order (softmax of a row gives its probabilities)."""
         if not hasattr(self.clf_, "decision_function"):
             return np.log(np.clip(self.predict_proba(X), 1e-12, 1.0))
-        return self.clf_.decision_function(self._design(X))
+        scores = self.clf_.decision_function(self._design(X))
+        if scores.ndim == 1:
+            # a two-class head gives one score, the log-odds of classes_[1]; softmax([0, s]) is its sigmoid
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        return scores
 
     def predict_proba(self, X: Sequence[dict]) -> np.ndarray:
         if len(X) == 0:
