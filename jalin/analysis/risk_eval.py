@@ -389,10 +389,14 @@ def risk_held_out(
     return out
 
 
-# v3 and v4 (docs/risk-evaluation-set.md) place each line in a short excerpt, after a long stretch of a
+# v3, v4 and v5 (docs/risk-evaluation-set.md) place each line in a short excerpt, after a long stretch of a
 # session or in its closing, and say so in each item's "position"; they are scored by position as well.
 FROZEN_SETS = {
-    "v1": "data/eval/risk", "v2": "data/eval/risk_v2", "v3": "data/eval/risk_v3", "v4": "data/eval/risk_v4"
+    "v1": "data/eval/risk",
+    "v2": "data/eval/risk_v2",
+    "v3": "data/eval/risk_v3",
+    "v4": "data/eval/risk_v4",
+    "v5": "data/eval/risk_v5",
 }
 
 
