@@ -7,7 +7,7 @@ Public API::
 
     model = load_model()                  # the shipped artifact
     labelled = model.predict(transcript)  # list[LabelledUtterance]
-    model.version                         # "jalin-2026.12-2+<corpus hash>-r<risk items hash>"
+    model.version                         # "jalin-2026.12-3+<corpus hash>-r<risk items hash>"
     new = train_model(["corpus/*.jsonl"], random_state=0)
     save_model(new, "out/")
 
