@@ -18,19 +18,9 @@ from jalin.analysis.model import embed
 from jalin.analysis.model.estimator import UtteranceClassifier
 from jalin.analysis.training import cv_annomi, evaluate_main
 
-COLS = [
-    "transcript_id",
-    "mi_quality",
-    "video_title",
-    "video_url",
-    "topic",
-    "utterance_id",
-    "interlocutor",
-    "timestamp",
-    "utterance_text",
-    "main_therapist_behaviour",
-    "client_talk_type",
-]
+from .test_annomi import SIMPLE_COLS
+
+COLS = SIMPLE_COLS  # AnnoMI-simple.csv header
 TOPICS = ["smoking", "soda", "gaming", "snacks", "coffee", "sleep", "walking", "homework", "spending", "driving"]
 THERAPIST = {
     "question": ["How do you feel about {t}?", "What would you like to change about {t}?"],
