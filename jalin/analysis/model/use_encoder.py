@@ -31,6 +31,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -246,34 +247,42 @@ def _other_arrangement(text: str, pieces: list[str], budget: int = 400) -> bool:
         by_first.setdefault(p[0], []).append(p)
     steps = budget
 
-    def spell(offset: int) -> bool:  # can the remaining pieces spell text[offset:]?
+    def spell_after(first: str, at: int) -> bool:
+        """Place ``first`` at ``at``: can the remaining pieces spell the rest of the text? Depth-first,
+        with an explicit stack (a recursive search passes Python's recursion limit on long texts)."""
         nonlocal steps
-        if offset == len(text):
-            return True
-        steps -= 1
-        if steps < 0:
-            return True
-        for v in by_first.get(text[offset], ()):
-            if remaining[v] and text.startswith(v, offset):
-                remaining[v] -= 1
-                found = spell(offset + len(v))
-                remaining[v] += 1
-                if found:
-                    return True
-        return False
+        remaining[first] -= 1
+        placed = [first]  # the pieces placed so far, in order; the last one led to the offset on top
+        stack: list[tuple[int, Iterator[str]]] = []  # per open offset: the candidates not tried yet
+        offset = at + len(first)
+        while True:
+            if offset == len(text):
+                break
+            steps -= 1
+            if steps < 0:  # past the budget: answer yes (it only costs the exact segmentation)
+                break
+            stack.append((offset, iter(by_first.get(text[offset], ()))))
+            while stack:
+                o, candidates = stack[-1]
+                v = next((v for v in candidates if remaining[v] and text.startswith(v, o)), None)
+                if v is not None:
+                    remaining[v] -= 1
+                    placed.append(v)
+                    offset = o + len(v)
+                    break
+                stack.pop()  # no piece spells on from o: take back the piece that led there
+                remaining[placed.pop()] += 1
+            else:
+                return False  # every piece taken back, ``first`` included
+        for p in placed:
+            remaining[p] += 1
+        return True
 
-    # The "place v at offset, then spell the rest" step is written out twice (here and in spell) on
-    # purpose: as a shared helper called through any() it costs three frames per step, and 400 steps
-    # then pass Python's recursion limit (["a"] * 2000 + ["aa"] in the tests).
     offset = 0
     for u in pieces:
         for v in related.get(u, ()):
-            if remaining[v] and text.startswith(v, offset):
-                remaining[v] -= 1
-                found = spell(offset + len(v))
-                remaining[v] += 1
-                if found:
-                    return True
+            if remaining[v] and text.startswith(v, offset) and spell_after(v, offset):
+                return True
         remaining[u] -= 1
         offset += len(u)
     return False
