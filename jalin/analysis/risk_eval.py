@@ -389,7 +389,7 @@ def risk_held_out(
     return out
 
 
-# v3, v4 and v5 (docs/risk-evaluation-set.md) place each line in a short excerpt, after a long stretch of a
+# v3 to v6 (docs/risk-evaluation-set.md) place each line in a short excerpt, after a long stretch of a
 # session or in its closing, and say so in each item's "position"; they are scored by position as well.
 FROZEN_SETS = {
     "v1": "data/eval/risk",
@@ -397,6 +397,7 @@ FROZEN_SETS = {
     "v3": "data/eval/risk_v3",
     "v4": "data/eval/risk_v4",
     "v5": "data/eval/risk_v5",
+    "v6": "data/eval/risk_v6",
 }
 
 
