@@ -8,6 +8,7 @@ sample of counselee lines blind (docs/risk-corpus-relabel.md); each flag of each
 majority over three opinions: the writer's original flag and the two annotators'.
 
     python bench/risk_relabel.py build KEY.json LINES_DIR   # annotators' files -> docs/data/risk-relabel-votes.jsonl
+    python bench/risk_relabel.py region OUT_DIR [--cache-dir DIR]   # round 2: the lines to annotate, blind
     python bench/risk_relabel.py apply                      # votes -> corpus files (flags only)
     python bench/risk_relabel.py check                      # exit 1 if a voted corpus line differs from its vote
     python bench/risk_relabel.py agreement                  # agreement between the three opinions
@@ -41,22 +42,34 @@ def _corpus_rows() -> dict[tuple[str, int], tuple[Path, int, dict]]:
 
 
 def build(key_path: str, lines_dir: str) -> None:
+    """Votes for the lines of ``key_path`` from the annotators' ``labels_p<part>_{a,b}.jsonl``; lines voted
+    in an earlier round keep their votes (a round never re-votes a line)."""
     key = json.loads(Path(key_path).read_text("utf-8"))
     d = Path(lines_dir)
     labels: dict[str, dict[str, list[str]]] = {"a": {}, "b": {}}
-    for part in (1, 2):
-        for who in ("a", "b"):
-            for line in (d / f"labels_p{part}_{who}.jsonl").read_text("utf-8").splitlines():
+    for who in ("a", "b"):
+        files = sorted(d.glob(f"labels_p*_{who}.jsonl"))
+        if not files:
+            raise SystemExit(f"{d}: no labels_p<part>_{who}.jsonl")
+        for path in files:
+            for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
                 if line.strip():
-                    rec = json.loads(line)
-                    labels[who][rec["uid"]] = [f for f in rec["flags"] if f in FLAGS]
+                    try:
+                        rec = json.loads(line)
+                        labels[who][rec["uid"]] = [f for f in rec["flags"] if f in FLAGS]
+                    except (ValueError, KeyError, TypeError) as exc:
+                        raise SystemExit(f"{path}, line {n}: not a {{uid, flags}} object ({exc})") from exc
     rows = _corpus_rows()
     VOTES.parent.mkdir(parents=True, exist_ok=True)
-    out = []
+    earlier = _votes() if VOTES.exists() else []
+    voted = {(v["session"], v["index"]) for v in earlier}
+    out = list(earlier)
     for uid in sorted(key):
         k = key[uid]
         if uid not in labels["a"] or uid not in labels["b"]:
             raise SystemExit(f"{uid}: missing from an annotator's file")
+        if (k["session"], int(k["index"])) in voted:
+            raise SystemExit(f"{uid}: {k['session']} #{k['index']} was voted in an earlier round")
         _, _, row = rows[(k["session"], int(k["index"]))]
         orig = list(row.get("flags") or [])
         a, b = labels["a"][uid], labels["b"][uid]
@@ -66,7 +79,67 @@ def build(key_path: str, lines_dir: str) -> None:
         })
     out.sort(key=lambda v: (v["session"], v["index"]))
     VOTES.write_text("".join(json.dumps(v, ensure_ascii=False) + "\n" for v in out), "utf-8")
-    print(f"{len(out)} votes -> {VOTES.relative_to(ROOT)}")
+    print(f"{len(out) - len(earlier)} new votes, {len(out)} in all -> {VOTES.relative_to(ROOT)}")
+
+
+# Round 2 (decided before any line was annotated): the training-part lines that the cross-validated detector
+# with the shipped features flags at the grid's loosest setting, or gives a classifier probability of at
+# least REGION_P, while the corpus gives them no flag: the lines whose labels decide the precision floor of
+# `jalin evaluate --risk-cv`. Mixed, in random order, with a random control sample of the other unvoted
+# training-part lines, so that the annotators cannot tell which is which.
+REGION_P = 0.4
+REGION_SETTING = {"threshold": 0.5, "weak_threshold": 0.3}
+CONTROL_2 = 150
+SEED_2 = 20261205
+CONTEXT_TURNS = 4
+
+
+def region(out_dir: str, cache_dir: str | None = None) -> None:
+    import random
+
+    from jalin.analysis import risk_eval
+    from jalin.analysis.corpus import held_out_split, load_corpus
+    from jalin.analysis.model.embed import Embedder
+    from jalin.analysis.model.labeller import DEFAULT_PARAMS
+    from jalin.analysis.risk_train import load_risk_items, shipped_risk_train_paths
+
+    train, _ = held_out_split(load_corpus(None), seed=0)
+    shipped = DEFAULT_PARAMS["risk"]
+    grid = {k: (shipped[k],) for k in ("C", "context", "moves", "ngrams")}
+    grid.update({k: (v,) for k, v in REGION_SETTING.items()})
+    emb = Embedder("use", cache_dir=cache_dir)
+    res = risk_eval.risk_cv(train, embedder=emb, grid=grid, extra_items=load_risk_items(shipped_risk_train_paths()),
+                            predictions=True)
+    if cache_dir:
+        emb.save_cache()
+    voted = {(v["session"], v["index"]) for v in _votes()}
+    rows = {(r["session"], int(r["index"])): r for r in train}
+    pool = [p for p in res["chosen"]["predictions"]
+            if (p["session"], p["index"]) not in voted and not rows[(p["session"], p["index"])].get("flags")]
+    picked = [p for p in pool if p["flags"] or p["p"] >= REGION_P]
+    rest = sorted((p["session"], p["index"]) for p in pool if not (p["flags"] or p["p"] >= REGION_P))
+    rng = random.Random(SEED_2)
+    lines = [((p["session"], p["index"]), "region") for p in picked]
+    lines += [(k, "control") for k in rng.sample(rest, min(CONTROL_2, len(rest)))]
+    rng.shuffle(lines)
+    by_session: dict[str, list[dict]] = {}
+    for r in train:
+        by_session.setdefault(r["session"], []).append(r)
+    d = Path(out_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    key, items = {}, []
+    for n, ((sid, idx), why) in enumerate(lines, 1):
+        uid = f"r2-{n:04d}"
+        key[uid] = {"session": sid, "index": idx, "why": f"{why} (round 2)"}
+        srows = sorted(by_session[sid], key=lambda r: int(r["index"]))
+        before = [r for r in srows if int(r["index"]) < idx][-CONTEXT_TURNS:]
+        items.append({"uid": uid, "lang": rows[(sid, idx)].get("lang", "id"),
+                      "context": [{"speaker": r["speaker"], "text": r["text"]} for r in before],
+                      "text": rows[(sid, idx)]["text"]})
+    (d / "key.json").write_text(json.dumps(key, ensure_ascii=False, indent=1), "utf-8")
+    (d / "lines_p1.jsonl").write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
+    print(f"{len(picked)} region lines (of {len(pool)} unvoted unflagged training-part lines) "
+          f"+ {len(lines) - len(picked)} control -> {d}")
 
 
 def _votes() -> list[dict]:
@@ -111,7 +184,8 @@ def agreement() -> None:
         pe = px * py + (1 - px) * (1 - py)
         return (po - pe) / (1 - pe) if pe < 1 else 1.0
 
-    for sample in ("selected", "control", None):
+    samples = sorted({v["sample"] for v in votes}, key=lambda s: ("round 2" in s, s != "selected", s))
+    for sample in (*samples, None):
         vs = [v for v in votes if sample is None or v["sample"] == sample]
         anyf = {w: [bool(v[w]) for v in vs] for w in ("original", "a", "b", "final")}
         print(f"== {sample or 'all'}: {len(vs)} lines; lines with a flag: "
@@ -128,6 +202,8 @@ if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "build" and len(sys.argv) == 4:
         build(sys.argv[2], sys.argv[3])
+    elif cmd == "region" and len(sys.argv) in (3, 5) and (len(sys.argv) == 3 or sys.argv[3] == "--cache-dir"):
+        region(sys.argv[2], sys.argv[4] if len(sys.argv) == 5 else None)
     elif cmd == "apply":
         apply()
     elif cmd == "check":

@@ -53,8 +53,13 @@ GRID = {
     "ngrams": (False, True),  # word 1-2-grams of the line
     "threshold": (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01),  # 1.01: never alone
     "weak_threshold": (0.3, 0.5, 0.7),
+    # risk_self's own classifier threshold (None: ``threshold``); added after the fifth frozen set had found
+    # risk_self alone short of its goal (0.95, the others' 0.90): the precision the floor allows may buy more
+    # recall on risk_self than on the other flags. Only values below ``threshold`` are tried.
+    "self_threshold": (None, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6),
 }
-GRID_DEFAULTS = {"moves": (False,), "ngrams": (False,)}  # a grid that leaves a switch out has it off
+# a grid that leaves a switch out has it off (and risk_self shares the others' threshold)
+GRID_DEFAULTS = {"moves": (False,), "ngrams": (False,), "self_threshold": (None,)}
 POSITIONS = ("first third", "middle third", "last third")
 
 
@@ -198,11 +203,14 @@ def risk_cv(
     log: Callable[[str], None] | None = None,
     extra_items: Sequence[dict] = (),
     extra_transcripts: Sequence[Sequence[dict]] | None = None,
+    predictions: bool = False,
 ) -> dict:
     """GroupKFold (by session) over ``rows`` (the training part), every setting of ``grid``.
 
     ``extra_items`` (risk training items, ``jalin.analysis.risk_train``) join the folds as their own
-    groups; each is scored and trained on its line only, with its context in front of it."""
+    groups; each is scored and trained on its line only, with its context in front of it.
+    ``predictions``: each result also carries, per corpus counselee line, its out-of-fold flags and the
+    highest of its three classifier probabilities (``bench/risk_relabel.py region`` reads them)."""
     from sklearn.model_selection import GroupKFold
 
     from .model.labeller import records_for_rows
@@ -290,8 +298,10 @@ def risk_cv(
                         at += len(ts[j])
             if log:
                 log(f"  {features}: fold {k + 1}/{folds}")
-        for threshold, weak in product(grid["threshold"], grid["weak_threshold"]):
-            det = RiskDetector(**features, threshold=threshold, weak_threshold=weak)
+        for threshold, weak, own in product(grid["threshold"], grid["weak_threshold"], grid["self_threshold"]):
+            if own is not None and own >= threshold:
+                continue  # the same as no threshold of its own, or stricter than the others
+            det = RiskDetector(**features, threshold=threshold, weak_threshold=weak, self_threshold=own)
             pred: list[list[str]] = [[] for _ in records]
             for a, b in bounds:
                 for i, (flags, _) in enumerate(det.decide(records[a:b], P[a:b], facts=facts[a:b])):
@@ -306,9 +316,16 @@ def risk_cv(
                     by_source[src] = score_flags(
                         [gold[i] for i in idx], [pred[i] for i in idx], [acks_all[i] for i in idx]
                     )
+            if predictions:
+                oof = [
+                    {"session": rows[i]["session"], "index": int(rows[i]["index"]), "flags": pred[i],
+                     "p": round(float(P[i].max()), 4)}
+                    for i in counselee if source[i] == "corpus"
+                ]
             results.append(
                 {
-                    "params": {**features, "threshold": threshold, "weak_threshold": weak},
+                    **({"predictions": oof} if predictions else {}),
+                    "params": {**features, "threshold": threshold, "weak_threshold": weak, "self_threshold": own},
                     "scores": scores,
                     **({"by_source": by_source} if by_source else {}),
                     "by_position": by_position(
@@ -508,14 +525,14 @@ def format_cv(res: dict) -> str:
         f"rule: {res['rule']}",
     ]
     lines.append(
-        f"  {'C':>4} {'ctx':>5} {'moves':>5} {'ngr':>5} {'thr':>5} {'weak':>5}  {'R self':>7}{'R oth':>7}"
+        f"  {'C':>4} {'ctx':>5} {'moves':>5} {'ngr':>5} {'thr':>5} {'weak':>5} {'self':>5}  {'R self':>7}{'R oth':>7}"
         f"{'R abuse':>8}{'P any':>7}{'R any':>7}{'acks':>6}{'P corpus':>9}"
     )
     for r in res["results"]:
         p, s = r["params"], r["scores"]
         lines.append(
             f"  {p['C']:>4} {p['context']!s:>5} {p.get('moves', False)!s:>5} {p.get('ngrams', False)!s:>5} "
-            f"{p['threshold']:>5} {p['weak_threshold']:>5}  "
+            f"{p['threshold']:>5} {p['weak_threshold']:>5} {p.get('self_threshold') or '-'!s:>5}  "
             + "".join(f"{(s[f]['recall']['value'] or 0):>{w}.3f}" for f, w in zip(FLAGS, (7, 7, 8)))
             + f"{(s['any']['precision']['value'] or 0):>7.3f}{(s['any']['recall']['value'] or 0):>7.3f}"
             + f"{s['ack_after_non_screening']['flagged']:>6}"

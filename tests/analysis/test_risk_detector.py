@@ -190,6 +190,21 @@ def test_every_flag_carries_evidence(detector: RiskDetector) -> None:
     assert evidence[0].startswith('risk_others:phrase:"') and "hajar" in evidence[0]
 
 
+def test_risk_self_can_have_a_classifier_threshold_of_its_own(detector: RiskDetector) -> None:
+    # a line with no phrase: only the classifier's probabilities (given here) can flag it
+    X = _records([(C, "Bagaimana minggu ini?"), (K, "Rasanya semuanya sudah tidak ada artinya lagi buat saya.")])
+    P = np.array([[0.0, 0.0, 0.0], [0.5, 0.5, 0.5]])
+    assert detector.decide(X, P, threshold=0.6)[1][0] == []
+    own = RiskDetector(threshold=0.6, self_threshold=0.45)
+    flags, evidence = own.decide(X, P)[1]
+    assert flags == ["risk_self"] and evidence[0].basis == "classifier"
+    assert RiskDetector(threshold=0.6, self_threshold=0.55).decide(X, P)[1][0] == []
+    # an artifact saved before the setting existed reads the class default: one threshold for every flag
+    old = RiskDetector(threshold=0.45)
+    del old.self_threshold
+    assert old.self_threshold is None and old.decide(X, P)[1][0] == ["risk_self", "risk_others", "abuse"]
+
+
 # --- honest figures ---------------------------------------------------------------------------------
 def test_wilson_interval_known_values() -> None:
     assert wilson(10, 10) == (0.7225, 1.0)
@@ -245,6 +260,26 @@ def test_risk_cv_runs_on_grouped_sessions() -> None:
     assert sum(bp[b]["recall"]["n"] for b in ("first third", "middle third", "last third")) == 3
     assert bp["last line"]["recall"]["n"] == 0
     assert bp["last line"]["corpus_false_alarms"] == {"flagged": 0, "lines": 6}
+    assert "predictions" not in res["chosen"]
+
+
+def test_risk_cv_keeps_out_of_fold_predictions_on_request() -> None:
+    # the rule paths alone (threshold 1.01): the lexicon phrase flags its line in every fold, nothing else is
+    rows = []
+    for s in range(6):
+        lines = [(C, "Gimana kabarnya?"), (K, "Aku pengen mati aja." if s % 2 else "Biasa aja, Bu."),
+                 (C, "Kamu main sama siapa?"), (K, "Iya, Bu.")]
+        for i, (sp, t) in enumerate(lines):
+            rows.append({"session": f"t-{s}", "index": i, "lang": "id", "speaker": sp, "text": t,
+                         "flags": ["risk_self"] if (s % 2 and i == 1) else []})
+    records = []
+    for s in range(6):
+        records += _records([(r["speaker"], r["text"]) for r in rows if r["session"] == f"t-{s}"])
+    grid = {"C": (1.0,), "context": (False,), "threshold": (1.01,), "weak_threshold": (0.3,)}
+    pred = risk_cv(rows, records=records, folds=3, grid=grid, predictions=True)["chosen"]["predictions"]
+    assert [(p["session"], p["index"]) for p in pred] == [(f"t-{s}", i) for s in range(6) for i in (1, 3)]
+    assert [p["flags"] for p in pred] == [["risk_self"] if (s % 2 and i == 1) else [] for s in range(6) for i in (1, 3)]
+    assert all(0.0 <= p["p"] <= 1.0 for p in pred)
 
 
 def test_risk_eval_files_are_validated(tmp_path) -> None:

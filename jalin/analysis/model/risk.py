@@ -13,8 +13,9 @@ Built for recall, and for pointing at the right line (issue #11). Per counselee 
    is itself the sign. A generic question ("Kamu biasanya main sama siapa?") never passes a flag on;
 3. **weak cue** ("memar", "obat tidur", "revenge") -> flag when the classifier gives the flag at least
    ``weak_threshold``;
-4. **classifier** alone -> flag at ``threshold``, only on lines longer than an acknowledgement and
-   without a near-miss idiom (``threshold > 1`` switches this path off).
+4. **classifier** alone -> flag at ``threshold`` (``risk_self`` at ``self_threshold`` when it is set), only
+   on lines longer than an acknowledgement and without a near-miss idiom (``threshold > 1`` switches this
+   path off).
 
 The classifier (per flag, class-balanced logistic regression) reads the line, the turns *before* it and,
 optionally, what the conversation is doing (``conversation_moves``); never the line's position in the
@@ -81,11 +82,15 @@ class RiskEvidence:
 
 
 class RiskDetector(Params):
+    # artifacts saved before the per-flag threshold existed use ``threshold`` for every flag
+    self_threshold: float | None = None
+
     def __init__(
         self,
         C: float = 1.0,
         threshold: float = 0.9,
         weak_threshold: float = 0.3,
+        self_threshold: float | None = None,
         context: bool = True,
         moves: bool = False,
         ngrams: bool = True,
@@ -96,6 +101,7 @@ class RiskDetector(Params):
         self.C = C
         self.threshold = threshold
         self.weak_threshold = weak_threshold
+        self.self_threshold = self_threshold
         self.context = context
         self.moves = moves
         self.ngrams = ngrams
@@ -239,6 +245,11 @@ class RiskDetector(Params):
         facts = self.line_facts(X) if facts is None else facts
         threshold = self.threshold if threshold is None else threshold
         weak_threshold = self.weak_threshold if weak_threshold is None else weak_threshold
+        # the classifier's threshold per flag: risk_self may have its own (its goal is the highest)
+        flag_threshold = [
+            self.self_threshold if flag == "risk_self" and self.self_threshold is not None else threshold
+            for flag in FLAGS
+        ]
         out: list[tuple[list[str], list[RiskEvidence]]] = []
         raised: list[tuple[int, set[str]]] = []  # (index, flags raised) for the follow-up rule
         for i, fact in enumerate(facts):
@@ -267,7 +278,7 @@ class RiskDetector(Params):
                     continue
                 elif weak and P[i, j] >= weak_threshold:
                     ev = RiskEvidence(flag, "weak", f"{weak[0].phrase} (p={P[i, j]:.2f})")
-                elif P[i, j] >= threshold and not fact["short"] and not fact["near_miss"]:
+                elif P[i, j] >= flag_threshold[j] and not fact["short"] and not fact["near_miss"]:
                     ev = RiskEvidence(flag, "classifier", f"p={P[i, j]:.2f}")
                 else:
                     continue
