@@ -79,7 +79,7 @@ def build(key_path: str, lines_dir: str) -> None:
         })
     out.sort(key=lambda v: (v["session"], v["index"]))
     VOTES.write_text("".join(json.dumps(v, ensure_ascii=False) + "\n" for v in out), "utf-8")
-    print(f"{len(out) - len(earlier)} new votes, {len(out)} in all -> {VOTES.relative_to(ROOT)}")
+    print(f"{len(out) - len(earlier)} new votes, {len(out)} in all -> {VOTES}")
 
 
 # Round 2 (decided before any line was annotated): the training-part lines that the cross-validated detector
