@@ -238,17 +238,23 @@ def test_choice_rule_prefers_recall_above_the_precision_floor() -> None:
     assert choose([a, d]) is d  # none reaches the floor: the best precision
 
 
-def test_risk_cv_runs_on_grouped_sessions() -> None:
+def _six_sessions() -> tuple[list[dict], list[dict]]:
+    """Six short sessions (rows, records); the odd ones carry one risk_self line, the second line."""
     rows = []
     for s in range(6):
         lines = [(C, "Gimana kabarnya?"), (K, "Aku pengen mati aja." if s % 2 else "Biasa aja, Bu."),
                  (C, "Kamu main sama siapa?"), (K, "Iya, Bu.")]
         for i, (sp, t) in enumerate(lines):
-            rows.append({"session": f"t-{s}", "lang": "id", "speaker": sp, "text": t,
+            rows.append({"session": f"t-{s}", "index": i, "lang": "id", "speaker": sp, "text": t,
                          "flags": ["risk_self"] if (s % 2 and i == 1) else []})
     records = []
     for s in range(6):
         records += _records([(r["speaker"], r["text"]) for r in rows if r["session"] == f"t-{s}"])
+    return rows, records
+
+
+def test_risk_cv_runs_on_grouped_sessions() -> None:
+    rows, records = _six_sessions()
     grid = {"C": (1.0,), "context": (False,), "threshold": (1.01,), "weak_threshold": (0.3,)}
     res = risk_cv(rows, records=records, folds=3, grid=grid)
     assert res["chosen"]["params"]["threshold"] == 1.01
@@ -265,16 +271,7 @@ def test_risk_cv_runs_on_grouped_sessions() -> None:
 
 def test_risk_cv_keeps_out_of_fold_predictions_on_request() -> None:
     # the rule paths alone (threshold 1.01): the lexicon phrase flags its line in every fold, nothing else is
-    rows = []
-    for s in range(6):
-        lines = [(C, "Gimana kabarnya?"), (K, "Aku pengen mati aja." if s % 2 else "Biasa aja, Bu."),
-                 (C, "Kamu main sama siapa?"), (K, "Iya, Bu.")]
-        for i, (sp, t) in enumerate(lines):
-            rows.append({"session": f"t-{s}", "index": i, "lang": "id", "speaker": sp, "text": t,
-                         "flags": ["risk_self"] if (s % 2 and i == 1) else []})
-    records = []
-    for s in range(6):
-        records += _records([(r["speaker"], r["text"]) for r in rows if r["session"] == f"t-{s}"])
+    rows, records = _six_sessions()
     grid = {"C": (1.0,), "context": (False,), "threshold": (1.01,), "weak_threshold": (0.3,)}
     pred = risk_cv(rows, records=records, folds=3, grid=grid, predictions=True)["chosen"]["predictions"]
     assert [(p["session"], p["index"]) for p in pred] == [(f"t-{s}", i) for s in range(6) for i in (1, 3)]
