@@ -67,3 +67,15 @@ def small_corpus(tmp_path: Path, per_lang: int = 6, skip: int = 0) -> tuple[Path
             for r in chosen
         )
     return path, chosen
+
+
+def small_risk_items(tmp_path: Path, per_file: int = 25) -> list[str]:
+    """The first ``per_file`` items of each shipped risk training file, as one file: training on all 2,500+
+    of them embeds some 10,000 texts, which a test of the training mechanics does not need."""
+    from jalin.analysis.risk_train import shipped_risk_train_paths
+
+    path = tmp_path / "risk_items.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for shipped in shipped_risk_train_paths():
+            fh.writelines(Path(shipped).read_text("utf-8").splitlines(keepends=True)[:per_file])
+    return [str(path)]

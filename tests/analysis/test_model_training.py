@@ -11,21 +11,23 @@ from sklearn.metrics import f1_score
 
 from jalin.analysis.corpus import group_sessions
 from jalin.analysis.model import load_model, save_model, train_model
+from jalin.analysis.risk_train import shipped_risk_train_paths
 from jalin.analysis.training import evaluate_main, predict_rows, train_main
 
-from ._model_helpers import small_corpus, transcript
+from ._model_helpers import small_corpus, small_risk_items, transcript
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tiny")
     path, rows = small_corpus(tmp, per_lang=4)
-    return path, rows, train_model([str(path)], random_state=0)
+    return path, rows, train_model([str(path)], random_state=0, risk_paths=small_risk_items(tmp))
 
 
 def test_training_smoke_and_roundtrip(tiny, tmp_path) -> None:
     _, rows, model = tiny
     assert model.meta["n_rows"] == len(rows) and model.meta["n_sessions"] == 8
+    assert model.meta["risk_train_items"] == 25 * len(shipped_risk_train_paths())  # 25 per shipped file
     saved = save_model(model, tmp_path)
     assert saved.name.startswith("jalin-labels-") and saved.suffix == ".model"
     again = load_model(saved)
@@ -40,12 +42,13 @@ def test_training_smoke_and_roundtrip(tiny, tmp_path) -> None:
 
 def test_same_inputs_same_predictions(tmp_path) -> None:
     path, _ = small_corpus(tmp_path, per_lang=2)
-    one = train_model([str(path)], random_state=0)
-    two = train_model([str(path)], random_state=0)
+    items = small_risk_items(tmp_path)
+    one = train_model([str(path)], random_state=0, risk_paths=items)
+    two = train_model([str(path)], random_state=0, risk_paths=items)
     assert one.version == two.version
     t = transcript()
-    assert [(u.label, u.confidence, u.stage, u.tasks) for u in one.predict(t)] == [
-        (u.label, u.confidence, u.stage, u.tasks) for u in two.predict(t)
+    assert [(u.label, u.confidence, u.stage, u.tasks, u.flags) for u in one.predict(t)] == [
+        (u.label, u.confidence, u.stage, u.tasks, u.flags) for u in two.predict(t)
     ]
 
 

@@ -50,7 +50,9 @@ def test_roleplay_whole_practice_chat(live_server, new_page, org, lang, phone):
     assert ("ujaran kosong" if lang == "id" else "the turn is empty") in messages_text(page)
     lines = _lines(f"exam_anxiety.skilled.{lang}.txt")
     for number, line in enumerate(lines, start=1):
-        assert page.evaluate("document.activeElement.name") == "text"
+        # the input gets the focus back once the reply has been swapped in (a moment later on a busy machine):
+        # wait for it, but fail if it never comes
+        page.wait_for_function("document.activeElement && document.activeElement.name === 'text'", timeout=5000)
         page.keyboard.type(line)
         page.keyboard.press("Enter")
         page.wait_for_selector(f"#t{2 * number}")
