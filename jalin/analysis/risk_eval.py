@@ -204,13 +204,15 @@ def risk_cv(
     extra_items: Sequence[dict] = (),
     extra_transcripts: Sequence[Sequence[dict]] | None = None,
     predictions: bool = False,
+    jobs: int = 1,
 ) -> dict:
     """GroupKFold (by session) over ``rows`` (the training part), every setting of ``grid``.
 
     ``extra_items`` (risk training items, ``jalin.analysis.risk_train``) join the folds as their own
     groups; each is scored and trained on its line only, with its context in front of it.
     ``predictions``: each result also carries, per corpus counselee line, its out-of-fold flags and the
-    highest of its three classifier probabilities (``bench/risk_relabel.py region`` reads them)."""
+    highest of its three classifier probabilities (``bench/risk_relabel.py region`` reads them).
+    ``jobs``: feature settings fitted in parallel processes (the results are the same)."""
     from sklearn.model_selection import GroupKFold
 
     from .model.labeller import records_for_rows
@@ -276,28 +278,27 @@ def risk_cv(
     item_group = item_groups(extra_items)
     moved_P: dict[tuple, dict[str, list[np.ndarray]]] = {}
     results = []
-    for C, context, moves, ngrams in product(grid["C"], grid["context"], grid["moves"], grid["ngrams"]):
-        features = {"C": C, "context": context, "moves": moves, "ngrams": ngrams}
-        P = np.zeros((len(records), len(FLAGS)))
-        splitter = GroupKFold(n_splits=folds)
-        for k, (tr, te) in enumerate(splitter.split(np.zeros(len(records)), groups=groups_arr)):
-            tr = [i for i in tr if scored[i]]  # an item's context turns carry no reference flags
-            det = RiskDetector(**features, random_state=seed).fit([records[i] for i in tr], [gold[i] for i in tr])
-            P[te] = det.predict_proba([records[i] for i in te])
-            if moved:
-                held = set(groups_arr[te])
-                slot_P = moved_P.setdefault(
-                    tuple(features.values()), {slot: [None] * len(ts) for slot, ts in moved.items()}
-                )
-                for slot, ts in moved.items():
-                    js = [j for j, g in enumerate(item_group) if g in held]
-                    flat = det.predict_proba([r for j in js for r in ts[j]])  # one batch per slot
-                    at = 0
-                    for j in js:
-                        slot_P[slot][j] = flat[at : at + len(ts[j])]
-                        at += len(ts[j])
-            if log:
-                log(f"  {features}: fold {k + 1}/{folds}")
+    settings = [
+        {"C": C, "context": context, "moves": moves, "ngrams": ngrams}
+        for C, context, moves, ngrams in product(grid["C"], grid["context"], grid["moves"], grid["ngrams"])
+    ]
+    splits = [
+        ([i for i in tr if scored[i]], te)  # an item's context turns carry no reference flags
+        for tr, te in GroupKFold(n_splits=folds).split(np.zeros(len(records)), groups=groups_arr)
+    ]
+    oof_args = (records, gold, splits, groups_arr, moved, item_group, seed)
+    if jobs > 1 and len(settings) > 1:
+        # each feature setting's folds in a worker process of its own (the fits dominate the run)
+        from joblib import Parallel, delayed
+
+        oofs = Parallel(n_jobs=jobs)(delayed(_out_of_fold)(features, *oof_args) for features in settings)
+    else:
+        oofs = (_out_of_fold(features, *oof_args) for features in settings)
+    for features, (P, slot_P) in zip(settings, oofs):
+        if moved:
+            moved_P[tuple(features.values())] = slot_P
+        if log:
+            log(f"  {features}: {folds} folds")
         for threshold, weak, own in product(grid["threshold"], grid["weak_threshold"], grid["self_threshold"]):
             if own is not None and own >= threshold:
                 continue  # the same as no threshold of its own, or stricter than the others
@@ -349,6 +350,27 @@ def risk_cv(
         "results": results,
         "chosen": best,
     }
+
+
+def _out_of_fold(features, records, gold, splits, groups_arr, moved, item_group, seed):
+    """Out-of-fold classifier probabilities of one feature setting: (P over ``records``, P per slot of
+    each moved item)."""
+    from .model.risk import RiskDetector
+
+    P = np.zeros((len(records), len(FLAGS)))
+    slot_P = {slot: [None] * len(ts) for slot, ts in moved.items()}
+    for tr, te in splits:
+        det = RiskDetector(**features, random_state=seed).fit([records[i] for i in tr], [gold[i] for i in tr])
+        P[te] = det.predict_proba([records[i] for i in te])
+        held = set(groups_arr[te])
+        for slot, ts in moved.items():
+            js = [j for j, g in enumerate(item_group) if g in held]
+            flat = det.predict_proba([r for j in js for r in ts[j]])  # one batch per slot
+            at = 0
+            for j in js:
+                slot_P[slot][j] = flat[at : at + len(ts[j])]
+                at += len(ts[j])
+    return P, slot_P
 
 
 # --- held-out sessions and the frozen set ----------------------------------------------------------

@@ -697,6 +697,10 @@ def _eval_parser() -> argparse.ArgumentParser:
         help="embeddings for --held-out/--risk and for --cv-annomi without --candidates (default use)",
     )
     p.add_argument("--cache-dir", metavar="DIR", help="cache embeddings here between runs (optional)")
+    p.add_argument(
+        "--jobs", type=int, default=1, metavar="N",
+        help="with --risk-cv: fit the feature settings in N processes (default 1; the results are the same)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return p
 
@@ -709,6 +713,8 @@ def evaluate_main(argv: Sequence[str] | None = None) -> int:
         args = _eval_parser().parse_args(list(argv) if argv is not None else None)
         if args.folds < 2:
             raise UsageError("jalin evaluate: --folds must be at least 2")
+        if args.jobs < 1:
+            raise UsageError("jalin evaluate: --jobs must be at least 1")
         if sum(map(bool, (args.compare, args.risk or args.risk_cv, args.held_out, args.cv_annomi))) > 1:
             raise UsageError("jalin evaluate: --compare, --risk, --held-out and --cv-annomi cannot be combined")
         if args.candidates is not None and not (args.compare or args.cv_annomi):
@@ -893,7 +899,8 @@ def _risk_main(args) -> int:
         if args.lang:
             extra = [it for it in extra if it.get("lang", "id") == args.lang]
         log = (lambda m: print(m, file=sys.stderr)) if not args.json else None
-        res = risk_cv(train, embedder=emb, folds=args.folds, seed=args.seed, log=log, extra_items=extra)
+        res = risk_cv(train, embedder=emb, folds=args.folds, seed=args.seed, log=log, extra_items=extra,
+                      jobs=args.jobs)
         if args.cache_dir:
             emb.save_cache()
         _print(res, args.json, format_cv(res))

@@ -172,6 +172,25 @@ def test_cross_validation_scores_each_item_on_its_line_only() -> None:
     assert res["chosen"]["by_source"]["corpus"]["lines"] == 12
 
 
+def test_cross_validation_in_parallel_processes_gives_the_same_results() -> None:
+    # two feature settings, each fitted in a worker process of its own: the same probabilities, choices and
+    # per-slot readout as fitting them one after the other
+    rows, records = _corpus()
+    items = [
+        {**_item(1, "Aku pengen mati aja, Bu.", ["risk_self"]), "_file": "a"},
+        {**_item(2, "Ujiannya kemarin bikin aku mati gaya banget.", []), "_file": "a"},
+    ]
+    grid = {"C": (0.3, 1.0), "context": (False,), "threshold": (0.5, 1.01), "weak_threshold": (0.3,)}
+    emb = ZeroEmbedder()
+    one, two = (
+        risk_cv(rows, records=records, folds=3, grid=grid, extra_items=items, embedder=emb, jobs=jobs)
+        for jobs in (1, 2)
+    )
+    assert len(one["results"]) == 4
+    assert one["results"] == two["results"]
+    assert one["chosen"] == two["chosen"] and "by_slot" in one["chosen"]
+
+
 def test_train_refuses_a_bad_risk_file_before_training(tmp_path, capsys) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x", "flags": ["nope"], "context": []}\n', encoding="utf-8")
