@@ -212,7 +212,7 @@ def risk_cv(
     groups; each is scored and trained on its line only, with its context in front of it.
     ``predictions``: each result also carries, per corpus counselee line, its out-of-fold flags and the
     highest of its three classifier probabilities (``bench/risk_relabel.py region`` reads them).
-    ``jobs``: feature settings fitted in parallel processes (the results are the same)."""
+    ``jobs``: feature settings fitted and scored in parallel processes (the results are the same)."""
     from sklearn.model_selection import GroupKFold
 
     from .model.labeller import records_for_rows
@@ -287,56 +287,24 @@ def risk_cv(
         for tr, te in GroupKFold(n_splits=folds).split(np.zeros(len(records)), groups=groups_arr)
     ]
     oof_args = (records, gold, splits, groups_arr, moved, item_group, seed)
+    score_args = {
+        "grid": grid, "records": records, "bounds": bounds, "facts": facts, "gold": gold,
+        "counselee": counselee, "source": source, "acks": acks_all, "rows": rows,
+        "predictions": predictions, "by_source": bool(extra_items),
+    }
     if jobs > 1 and len(settings) > 1:
-        # each feature setting's folds in a worker process of its own (the fits dominate the run)
+        # each feature setting (its folds and its thresholds) in a worker process of its own
         from joblib import Parallel, delayed
 
-        oofs = Parallel(n_jobs=jobs)(delayed(_out_of_fold)(features, *oof_args) for features in settings)
+        done = Parallel(n_jobs=jobs)(delayed(_cv_setting)(f, oof_args, score_args) for f in settings)
     else:
-        oofs = (_out_of_fold(features, *oof_args) for features in settings)
-    for features, (P, slot_P) in zip(settings, oofs):
+        done = (_cv_setting(f, oof_args, score_args) for f in settings)
+    for features, (slot_P, setting_results) in zip(settings, done):
         if moved:
             moved_P[tuple(features.values())] = slot_P
+        results += setting_results
         if log:
-            log(f"  {features}: {folds} folds")
-        for threshold, weak, own in product(grid["threshold"], grid["weak_threshold"], grid["self_threshold"]):
-            if own is not None and own >= threshold:
-                continue  # the same as no threshold of its own, or stricter than the others
-            det = RiskDetector(**features, threshold=threshold, weak_threshold=weak, self_threshold=own)
-            pred: list[list[str]] = [[] for _ in records]
-            for a, b in bounds:
-                for i, (flags, _) in enumerate(det.decide(records[a:b], P[a:b], facts=facts[a:b])):
-                    pred[a + i] = flags
-            scores = score_flags(
-                [gold[i] for i in counselee], [pred[i] for i in counselee], [acks_all[i] for i in counselee]
-            )
-            by_source = {}
-            for src in ("corpus", "extra"):
-                idx = [i for i in counselee if source[i] == src]
-                if idx and extra_items:
-                    by_source[src] = score_flags(
-                        [gold[i] for i in idx], [pred[i] for i in idx], [acks_all[i] for i in idx]
-                    )
-            if predictions:
-                oof = [
-                    {"session": rows[i]["session"], "index": int(rows[i]["index"]), "flags": pred[i],
-                     "p": round(float(P[i].max()), 4)}
-                    for i in counselee if source[i] == "corpus"
-                ]
-            results.append(
-                {
-                    **({"predictions": oof} if predictions else {}),
-                    "params": {**features, "threshold": threshold, "weak_threshold": weak, "self_threshold": own},
-                    "scores": scores,
-                    **({"by_source": by_source} if by_source else {}),
-                    "by_position": by_position(
-                        [records[i] for i in counselee],
-                        [gold[i] for i in counselee],
-                        [pred[i] for i in counselee],
-                        [source[i] for i in counselee],
-                    ),
-                }
-            )
+            log(f"  {features}: {folds} folds, {len(setting_results)} threshold settings")
     best = choose(results)
     if moved:
         best["by_slot"] = _slot_readout(best["params"], moved, moved_facts, moved_P, extra_items)
@@ -350,6 +318,58 @@ def risk_cv(
         "results": results,
         "chosen": best,
     }
+
+
+def _cv_setting(features: dict, oof_args: tuple, score_args: dict) -> tuple[dict, list[dict]]:
+    """One feature setting of ``risk_cv``: (P per slot of each moved item, a result per threshold setting)."""
+    P, slot_P = _out_of_fold(features, *oof_args)
+    return slot_P, _score_thresholds(features, P, **score_args)
+
+
+def _score_thresholds(
+    features, P, *, grid, records, bounds, facts, gold, counselee, source, acks, rows, predictions, by_source
+) -> list[dict]:
+    """The decision rules at every threshold setting of ``grid`` over one feature setting's out-of-fold
+    probabilities ``P``, scored on the counselee lines."""
+    from .model.risk import RiskDetector
+
+    out = []
+    for threshold, weak, own in product(grid["threshold"], grid["weak_threshold"], grid["self_threshold"]):
+        if own is not None and own >= threshold:
+            continue  # the same as no threshold of its own, or stricter than the others
+        det = RiskDetector(**features, threshold=threshold, weak_threshold=weak, self_threshold=own)
+        pred: list[list[str]] = [[] for _ in records]
+        for a, b in bounds:
+            for i, (flags, _) in enumerate(det.decide(records[a:b], P[a:b], facts=facts[a:b])):
+                pred[a + i] = flags
+        scores = score_flags([gold[i] for i in counselee], [pred[i] for i in counselee], [acks[i] for i in counselee])
+        sources = {}
+        for src in ("corpus", "extra"):
+            idx = [i for i in counselee if source[i] == src]
+            if idx and by_source:
+                sources[src] = score_flags([gold[i] for i in idx], [pred[i] for i in idx], [acks[i] for i in idx])
+        oof = None
+        if predictions:
+            oof = [
+                {"session": rows[i]["session"], "index": int(rows[i]["index"]), "flags": pred[i],
+                 "p": round(float(P[i].max()), 4)}
+                for i in counselee if source[i] == "corpus"
+            ]
+        out.append(
+            {
+                **({"predictions": oof} if predictions else {}),
+                "params": {**features, "threshold": threshold, "weak_threshold": weak, "self_threshold": own},
+                "scores": scores,
+                **({"by_source": sources} if sources else {}),
+                "by_position": by_position(
+                    [records[i] for i in counselee],
+                    [gold[i] for i in counselee],
+                    [pred[i] for i in counselee],
+                    [source[i] for i in counselee],
+                ),
+            }
+        )
+    return out
 
 
 def _out_of_fold(features, records, gold, splits, groups_arr, moved, item_group, seed):
