@@ -8,7 +8,8 @@ sample of counselee lines blind (docs/risk-corpus-relabel.md); each flag of each
 majority over three opinions: the writer's original flag and the two annotators'.
 
     python bench/risk_relabel.py build KEY.json LINES_DIR   # annotators' files -> docs/data/risk-relabel-votes.jsonl
-    python bench/risk_relabel.py region OUT_DIR [--cache-dir DIR]   # round 2: the lines to annotate, blind
+    python bench/risk_relabel.py region OUT_DIR [--round N] [--cache-dir DIR]   # lines to annotate, blind
+                                                            # (the key goes to OUT_DIR-key.json)
     python bench/risk_relabel.py apply                      # votes -> corpus files (flags only)
     python bench/risk_relabel.py check                      # exit 1 if a voted corpus line differs from its vote
     python bench/risk_relabel.py agreement                  # agreement between the three opinions
@@ -87,14 +88,17 @@ def build(key_path: str, lines_dir: str) -> None:
 # least REGION_P, while the corpus gives them no flag: the lines whose labels decide the precision floor of
 # `jalin evaluate --risk-cv`. Mixed, in random order, with a random control sample of the other unvoted
 # training-part lines, so that the annotators cannot tell which is which.
+# Round 3 (decided the same way, before any of its lines was annotated): the same rule with the detector
+# trained with round 2's votes and the training items G and H (model 2026.12-4); lines voted in rounds 1-2
+# are left out.
 REGION_P = 0.4
 REGION_SETTING = {"threshold": 0.5, "weak_threshold": 0.3}
 CONTROL_2 = 150
-SEED_2 = 20261205
+SEEDS = {2: 20261205, 3: 20261206}  # one per round, fixed before the round's selection was run
 CONTEXT_TURNS = 4
 
 
-def region(out_dir: str, cache_dir: str | None = None) -> None:
+def region(out_dir: str, cache_dir: str | None = None, round_no: int = 2) -> None:
     import random
 
     from jalin.analysis import risk_eval
@@ -118,7 +122,7 @@ def region(out_dir: str, cache_dir: str | None = None) -> None:
             if (p["session"], p["index"]) not in voted and not rows[(p["session"], p["index"])].get("flags")]
     picked = [p for p in pool if p["flags"] or p["p"] >= REGION_P]
     rest = sorted((p["session"], p["index"]) for p in pool if not (p["flags"] or p["p"] >= REGION_P))
-    rng = random.Random(SEED_2)
+    rng = random.Random(SEEDS[round_no])
     lines = [((p["session"], p["index"]), "region") for p in picked]
     lines += [(k, "control") for k in rng.sample(rest, min(CONTROL_2, len(rest)))]
     rng.shuffle(lines)
@@ -129,17 +133,19 @@ def region(out_dir: str, cache_dir: str | None = None) -> None:
     d.mkdir(parents=True, exist_ok=True)
     key, items = {}, []
     for n, ((sid, idx), why) in enumerate(lines, 1):
-        uid = f"r2-{n:04d}"
-        key[uid] = {"session": sid, "index": idx, "why": f"{why} (round 2)"}
+        uid = f"r{round_no}-{n:04d}"
+        key[uid] = {"session": sid, "index": idx, "why": f"{why} (round {round_no})"}
         srows = sorted(by_session[sid], key=lambda r: int(r["index"]))
         before = [r for r in srows if int(r["index"]) < idx][-CONTEXT_TURNS:]
         items.append({"uid": uid, "lang": rows[(sid, idx)].get("lang", "id"),
                       "context": [{"speaker": r["speaker"], "text": r["text"]} for r in before],
                       "text": rows[(sid, idx)]["text"]})
-    (d / "key.json").write_text(json.dumps(key, ensure_ascii=False, indent=1), "utf-8")
+    # the key (which line is region, which control) goes beside the folder the annotators are given, not in it
+    key_path = d.with_name(d.name + "-key.json")
+    key_path.write_text(json.dumps(key, ensure_ascii=False, indent=1), "utf-8")
     (d / "lines_p1.jsonl").write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
     print(f"{len(picked)} region lines (of {len(pool)} unvoted unflagged training-part lines) "
-          f"+ {len(lines) - len(picked)} control -> {d}")
+          f"+ {len(lines) - len(picked)} control -> {d} (key: {key_path})")
 
 
 def _votes() -> list[dict]:
@@ -184,7 +190,8 @@ def agreement() -> None:
         pe = px * py + (1 - px) * (1 - py)
         return (po - pe) / (1 - pe) if pe < 1 else 1.0
 
-    samples = sorted({v["sample"] for v in votes}, key=lambda s: ("round 2" in s, s != "selected", s))
+    samples = sorted({v["sample"] for v in votes},
+                     key=lambda s: ("(round " in s, s.split("(round ")[-1], s != "selected", s))
     for sample in (*samples, None):
         vs = [v for v in votes if sample is None or v["sample"] == sample]
         anyf = {w: [bool(v[w]) for v in vs] for w in ("original", "a", "b", "final")}
@@ -202,8 +209,15 @@ if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "build" and len(sys.argv) == 4:
         build(sys.argv[2], sys.argv[3])
-    elif cmd == "region" and len(sys.argv) in (3, 5) and (len(sys.argv) == 3 or sys.argv[3] == "--cache-dir"):
-        region(sys.argv[2], sys.argv[4] if len(sys.argv) == 5 else None)
+    elif cmd == "region" and len(sys.argv) >= 3:
+        import argparse
+
+        ap = argparse.ArgumentParser(prog="risk_relabel.py region")
+        ap.add_argument("out_dir")
+        ap.add_argument("--round", type=int, choices=sorted(SEEDS), default=2)
+        ap.add_argument("--cache-dir")
+        a = ap.parse_args(sys.argv[2:])
+        region(a.out_dir, a.cache_dir, a.round)
     elif cmd == "apply":
         apply()
     elif cmd == "check":

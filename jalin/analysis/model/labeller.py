@@ -41,8 +41,8 @@ __all__ = [
 ]
 
 # 2026.12-3: risk detector retrained with risk training items E and F; 2026.12-4: with items G and H and the
-# corpus's second round of risk relabelling
-MODEL_RELEASE = "2026.12-4"
+# corpus's second round of risk relabelling; 2026.12-5: with items I and J and the third round
+MODEL_RELEASE = "2026.12-5"
 
 # Chosen by group-wise cross-validation inside the training data (see docs/analysis-model.md).
 DEFAULT_PARAMS: dict[str, dict] = {
@@ -52,7 +52,7 @@ DEFAULT_PARAMS: dict[str, dict] = {
     "tasks": {"C": 0.5},
     # jalin evaluate --risk-cv (the rule in risk_eval.choose, the grid in risk_eval.GRID); no position is read
     "risk": {
-        "C": 3.0, "context": True, "moves": False, "ngrams": True, "threshold": 0.65, "weak_threshold": 0.5,
+        "C": 3.0, "context": True, "moves": False, "ngrams": True, "threshold": 0.7, "weak_threshold": 0.3,
         "self_threshold": None,
     },
 }
