@@ -190,8 +190,9 @@ def agreement() -> None:
         pe = px * py + (1 - px) * (1 - py)
         return (po - pe) / (1 - pe) if pe < 1 else 1.0
 
+    # round 1 ("selected" first, then its control), then each later round in order
     samples = sorted({v["sample"] for v in votes},
-                     key=lambda s: ("(round " in s, s.split("(round ")[-1], s != "selected", s))
+                     key=lambda s: (s.split("(round ")[-1] if "(round " in s else "", s != "selected", s))
     for sample in (*samples, None):
         vs = [v for v in votes if sample is None or v["sample"] == sample]
         anyf = {w: [bool(v[w]) for v in vs] for w in ("original", "a", "b", "final")}

@@ -699,7 +699,7 @@ def _eval_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", metavar="DIR", help="cache embeddings here between runs (optional)")
     p.add_argument(
         "--jobs", type=int, default=1, metavar="N",
-        help="with --risk-cv: fit the feature settings in N processes (default 1; the results are the same)",
+        help="with --risk-cv: fit and score the feature settings in N processes (default 1; the same results)",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return p
