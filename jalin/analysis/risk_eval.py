@@ -448,7 +448,7 @@ def risk_held_out(
     return out
 
 
-# v3 to v7 (docs/risk-evaluation-set.md) place each line in a short excerpt, after a long stretch of a
+# v3 to v8 (docs/risk-evaluation-set.md) place each line in a short excerpt, after a long stretch of a
 # session or in its closing, and say so in each item's "position"; they are scored by position as well.
 FROZEN_SETS = {
     "v1": "data/eval/risk",
@@ -458,6 +458,7 @@ FROZEN_SETS = {
     "v5": "data/eval/risk_v5",
     "v6": "data/eval/risk_v6",
     "v7": "data/eval/risk_v7",
+    "v8": "data/eval/risk_v8",
 }
 
 

@@ -15,6 +15,7 @@ V4_DIR = ROOT / "jalin" / "analysis" / "data" / "eval" / "risk_v4"
 V5_DIR = ROOT / "jalin" / "analysis" / "data" / "eval" / "risk_v5"
 V6_DIR = ROOT / "jalin" / "analysis" / "data" / "eval" / "risk_v6"
 V7_DIR = ROOT / "jalin" / "analysis" / "data" / "eval" / "risk_v7"
+V8_DIR = ROOT / "jalin" / "analysis" / "data" / "eval" / "risk_v8"
 DOC = ROOT / "docs" / "risk-evaluation-set.md"
 
 
@@ -38,11 +39,13 @@ FILES = {
     "risk_eval_v6_en.jsonl": V6_DIR,
     "risk_eval_v7_id.jsonl": V7_DIR,
     "risk_eval_v7_en.jsonl": V7_DIR,
+    "risk_eval_v8_id.jsonl": V8_DIR,
+    "risk_eval_v8_en.jsonl": V8_DIR,
 }
 
 
 def test_docs_publish_a_hash_for_each_file():
-    on_disk = {p.name for d in (EVAL_DIR, V2_DIR, V3_DIR, V4_DIR, V5_DIR, V6_DIR, V7_DIR) for p in d.glob("*.jsonl")}
+    on_disk = {p.name for d in (EVAL_DIR, V2_DIR, V3_DIR, V4_DIR, V5_DIR, V6_DIR, V7_DIR, V8_DIR) for p in d.glob("*.jsonl")}
     assert set(published_hashes()) == on_disk == set(FILES)
 
 
@@ -58,7 +61,7 @@ def test_items_are_well_formed(name):
     assert len({i["id"] for i in items}) == len(items)
     for item in items:
         assert set(item["flags"]) <= {"risk_self", "risk_others", "abuse"}
-        # v1 and v2 always give the two counselor turns before the line; v3's to v7's short excerpts may give one
+        # v1 and v2 always give the two counselor turns before the line; v3's to v8's short excerpts may give one
         # (its point is where the line sits: "short", "long" or "closing")
         least = 1 if "position" in item else 2
         assert sum(turn["speaker"] == "counselor" for turn in item["context"]) >= least
