@@ -333,6 +333,10 @@ def _score_thresholds(
     probabilities ``P``, scored on the counselee lines."""
     from .model.risk import RiskDetector
 
+    # what does not depend on the thresholds, taken out once for the whole loop
+    gold_c, acks_c = [gold[i] for i in counselee], [acks[i] for i in counselee]
+    records_c, source_c = [records[i] for i in counselee], [source[i] for i in counselee]
+    by_src = {src: [i for i in counselee if source[i] == src] for src in ("corpus", "extra")}
     out = []
     for threshold, weak, own in product(grid["threshold"], grid["weak_threshold"], grid["self_threshold"]):
         if own is not None and own >= threshold:
@@ -342,18 +346,18 @@ def _score_thresholds(
         for a, b in bounds:
             for i, (flags, _) in enumerate(det.decide(records[a:b], P[a:b], facts=facts[a:b])):
                 pred[a + i] = flags
-        scores = score_flags([gold[i] for i in counselee], [pred[i] for i in counselee], [acks[i] for i in counselee])
-        sources = {}
-        for src in ("corpus", "extra"):
-            idx = [i for i in counselee if source[i] == src]
-            if idx and by_source:
-                sources[src] = score_flags([gold[i] for i in idx], [pred[i] for i in idx], [acks[i] for i in idx])
+        pred_c = [pred[i] for i in counselee]
+        scores = score_flags(gold_c, pred_c, acks_c)
+        sources = {
+            src: score_flags([gold[i] for i in idx], [pred[i] for i in idx], [acks[i] for i in idx])
+            for src, idx in by_src.items() if idx and by_source
+        }
         oof = None
         if predictions:
             oof = [
                 {"session": rows[i]["session"], "index": int(rows[i]["index"]), "flags": pred[i],
                  "p": round(float(P[i].max()), 4)}
-                for i in counselee if source[i] == "corpus"
+                for i in by_src["corpus"]
             ]
         out.append(
             {
@@ -361,12 +365,7 @@ def _score_thresholds(
                 "params": {**features, "threshold": threshold, "weak_threshold": weak, "self_threshold": own},
                 "scores": scores,
                 **({"by_source": sources} if sources else {}),
-                "by_position": by_position(
-                    [records[i] for i in counselee],
-                    [gold[i] for i in counselee],
-                    [pred[i] for i in counselee],
-                    [source[i] for i in counselee],
-                ),
+                "by_position": by_position(records_c, gold_c, pred_c, source_c),
             }
         )
     return out
