@@ -291,6 +291,8 @@ def test_risk_eval_files_are_validated(tmp_path) -> None:
 def test_cli_risk_errors(tmp_path, capsys) -> None:
     assert evaluate_main(["--risk", "--risk-cv"]) == 2
     assert "cannot be combined" in capsys.readouterr().err
+    assert evaluate_main(["--risk-cv", "--jobs", "0"]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
     broken = tmp_path / "broken.jsonl"
     broken.write_text("{not json\n")
     assert evaluate_main(["--risk", str(broken)]) == 2
